@@ -17,7 +17,17 @@ export default tseslint.config(
     },
   },
   {
+    // The constitution runs in QuickJS: CCF's globals, and its four files share one module scope.
+    files: ["sandbox/gov/constitution/*.js"],
+    languageOptions: { globals: { ccf: "readonly", actions: "readonly" } },
+    rules: { "no-unused-vars": "off", "@typescript-eslint/no-unused-vars": "off" },
+  },
+  {
+    files: ["demos/*/src/**/*.js"],
+    languageOptions: { globals: { ccf: "readonly" } },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
-    languageOptions: { globals: { console: "readonly", process: "readonly" } },
+    languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly" } },
   },
 );

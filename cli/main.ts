@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/** The `cleanroom` command: parses, runs, and turns errors into one clear line and an exit code. */
+import { CommanderError } from "commander";
+import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, UserError } from "./errors.js";
+import { createProgram } from "./program.js";
+
+async function main(argv: string[]): Promise<void> {
+  const program = createProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_USER_ERROR;
+      return;
+    }
+    if (error instanceof UserError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+      process.exitCode = EXIT_USER_ERROR;
+      return;
+    }
+    process.stderr.write(
+      `internal error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.stderr.write("please report it with the command you ran\n");
+    process.exitCode = EXIT_INTERNAL_ERROR;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,167 @@
+/**
+ * `cleanroom sandbox start` as a user runs it, driven the way CCF's own samples are driven:
+ * curl with `--cacert service_cert.pem --cert user0_cert.pem --key user0_privk.pem`.
+ */
+import assert from "node:assert/strict";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { FIXTURE_BUNDLE } from "../support/fixture.js";
+
+const CLI = fileURLToPath(new URL("../../cli/main.js", import.meta.url));
+const run = promisify(execFile);
+
+/** Starts the CLI and resolves with its first stdout line (the --json "ready" document). */
+function startCli(args: string[]): Promise<{ child: ChildProcess; ready: Record<string, string> }> {
+  const child = spawn(process.execPath, [CLI, "sandbox", "start", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    let err = "";
+    child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const newline = out.indexOf("\n");
+      if (newline >= 0) resolve({ child, ready: JSON.parse(out.slice(0, newline)) });
+    });
+    child.once("exit", (code) => reject(new Error(`sandbox exited with ${code}: ${err}`)));
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+describe("cleanroom sandbox start", function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "cleanroom-cli-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("writes a CCF-style workspace, serves curl with certificates, and stops on SIGTERM", async () => {
+    const workspace = join(dir, "ws");
+    const { child, ready } = await startCli([
+      "--bundle",
+      FIXTURE_BUNDLE,
+      "--workspace",
+      workspace,
+      "--port",
+      "0",
+      "--users",
+      "2",
+      "--json",
+    ]);
+    try {
+      assert.match(ready["url"]!, /^https:\/\/127\.0\.0\.1:\d+$/);
+      for (const file of [
+        "service_cert.pem",
+        "member0_cert.pem",
+        "member0_privk.pem",
+        "user0_cert.pem",
+        "user0_privk.pem",
+        "user1_cert.pem",
+        "user1_privk.pem",
+      ]) {
+        assert.ok(existsSync(join(workspace, file)), file);
+      }
+      assert.equal(statSync(join(workspace, "user0_privk.pem")).mode & 0o777, 0o600);
+
+      const curl = (...args: string[]) =>
+        run("curl", [
+          "--silent",
+          "--show-error",
+          "--cacert",
+          join(workspace, "service_cert.pem"),
+          "--cert",
+          join(workspace, "user0_cert.pem"),
+          "--key",
+          join(workspace, "user0_privk.pem"),
+          "--write-out",
+          "\n%{http_code}",
+          ...args,
+        ]);
+      const put = await curl(
+        "-X",
+        "PUT",
+        "--data-binary",
+        "from curl",
+        `${ready["url"]}/app/kv/public:c/k`,
+      );
+      assert.equal(put.stdout.trim(), "204");
+      const got = await curl(`${ready["url"]}/app/kv/public:c/k`);
+      assert.equal(got.stdout, "from curl\n200");
+      const commit = await curl(`${ready["url"]}/app/commit`);
+      assert.match(commit.stdout, /^\{"transaction_id":"\d+\.\d+"\}\n200$/);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    assert.equal(await exitOf(child), 0);
+  });
+
+  it("keeps the workspace's identities across restarts", async () => {
+    const workspace = join(dir, "again");
+    const first = await startCli([
+      "--bundle",
+      FIXTURE_BUNDLE,
+      "--workspace",
+      workspace,
+      "--port",
+      "0",
+      "--json",
+    ]);
+    first.child.kill("SIGTERM");
+    await exitOf(first.child);
+    const certBefore = statSync(join(workspace, "service_cert.pem")).mtimeMs;
+    const second = await startCli([
+      "--bundle",
+      FIXTURE_BUNDLE,
+      "--workspace",
+      workspace,
+      "--port",
+      "0",
+      "--json",
+    ]);
+    second.child.kill("SIGTERM");
+    await exitOf(second.child);
+    assert.equal(statSync(join(workspace, "service_cert.pem")).mtimeMs, certBefore);
+  });
+
+  it("explains a missing bundle in one line and exits 1", async () => {
+    const result = await run(process.execPath, [
+      CLI,
+      "sandbox",
+      "start",
+      "--bundle",
+      join(dir, "nope"),
+      "--workspace",
+      join(dir, "ws-bad"),
+      "--port",
+      "0",
+    ]).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: Bundle not found: .*nope\nhint: /);
+  });
+
+  it("teaches its options in --help", async () => {
+    const { stdout } = await run(process.execPath, [CLI, "sandbox", "start", "--help"]);
+    for (const option of [
+      "--bundle",
+      "--workspace",
+      "--members",
+      "--users",
+      "--port",
+      "Examples:",
+    ]) {
+      assert.ok(stdout.includes(option), option);
+    }
+  });
+});
