@@ -3,7 +3,13 @@ import { generateKeyPairSync } from "node:crypto";
 import { SignJWT, exportJWK } from "jose";
 import { allOf } from "./all-of.js";
 import { JWT_CHALLENGE } from "./jwt.js";
-import { contextFor, identityOf, makeIdentity, TestGov, type TestIdentity } from "./testing.js";
+import {
+  contextFor,
+  identityOf,
+  makeIdentity,
+  TestGov,
+  type TestIdentity,
+} from "../../test/support/auth-fixtures.js";
 import { AuthInternalError, type PolicyOutcome } from "./types.js";
 
 describe("auth/all_of", () => {

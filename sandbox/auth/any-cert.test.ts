@@ -8,7 +8,7 @@ import {
   reasonOf,
   TestGov,
   type TestIdentity,
-} from "./testing.js";
+} from "../../test/support/auth-fixtures.js";
 
 describe("auth/any_cert", () => {
   let stranger: TestIdentity;

@@ -5,7 +5,12 @@ import { signCoseSign1 } from "../../client/cose.js";
 import { errorResponse } from "../http/messages.js";
 import { authenticate, type AuthResult, type GovReader, type PolicyDescription } from "./index.js";
 import { JWT_CHALLENGE } from "./jwt.js";
-import { makeIdentity, TestGov, type RequestParts, type TestIdentity } from "./testing.js";
+import {
+  makeIdentity,
+  TestGov,
+  type RequestParts,
+  type TestIdentity,
+} from "../../test/support/auth-fixtures.js";
 import { COSE_CHALLENGE } from "./user-cose-sign1.js";
 
 function caller(result: AuthResult): unknown {

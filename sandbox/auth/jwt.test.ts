@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { SignJWT, exportJWK, type JWTPayload } from "jose";
 import { JWT_CHALLENGE, jwt, validateIssuer } from "./jwt.js";
-import { contextFor, identityOf, reasonOf, TestGov } from "./testing.js";
+import { contextFor, identityOf, reasonOf, TestGov } from "../../test/support/auth-fixtures.js";
 import type { PolicyOutcome } from "./types.js";
 
 const ISSUER = "https://issuer.example";

@@ -7,7 +7,7 @@ import {
   reasonOf,
   TestGov,
   type TestIdentity,
-} from "./testing.js";
+} from "../../test/support/auth-fixtures.js";
 
 describe("auth/member_cert", () => {
   let member: TestIdentity;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { noAuth } from "./no-auth.js";
-import { contextFor, identityOf, TestGov } from "./testing.js";
+import { contextFor, identityOf, TestGov } from "../../test/support/auth-fixtures.js";
 
 describe("auth/no_auth", () => {
   it("succeeds for any request with {policy: 'no_auth'}", () => {

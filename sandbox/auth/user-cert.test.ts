@@ -7,7 +7,7 @@ import {
   reasonOf,
   TestGov,
   type TestIdentity,
-} from "./testing.js";
+} from "../../test/support/auth-fixtures.js";
 import { userCert } from "./user-cert.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;

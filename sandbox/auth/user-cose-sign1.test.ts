@@ -10,7 +10,7 @@ import {
   reasonOf,
   TestGov,
   type TestIdentity,
-} from "./testing.js";
+} from "../../test/support/auth-fixtures.js";
 import { AuthInternalError, type PolicyOutcome } from "./types.js";
 import { COSE_CHALLENGE, userCoseSign1 } from "./user-cose-sign1.js";
 

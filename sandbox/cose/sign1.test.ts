@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { X509Certificate, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { Encoder, Tag } from "cbor-x";
 import { signCoseSign1 } from "../../client/cose.js";
-import { makeIdentity, type TestIdentity } from "../auth/testing.js";
+import { makeIdentity, type TestIdentity } from "../../test/support/auth-fixtures.js";
 import {
   CoseError,
   decodeSign1,

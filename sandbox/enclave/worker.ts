@@ -76,8 +76,14 @@ async function boot(
     .map((m) => memberKey(m.certPem, m.privateKeyPem!));
   const acting = new ActingMembers((request) => node.handle(request), keyed);
 
-  // A store that already holds a service (restored from a ledger) is not started again.
-  if (readServiceInfo(node.store.current) === undefined) {
+  // A store that already holds a service (restored from a ledger) is not started again, but the
+  // bundle named at this start is the one served: it is deployed again through governance.
+  if (readServiceInfo(node.store.current) !== undefined) {
+    if (config.bundle && keyed.length > 0) {
+      acting.pass([{ name: "set_js_app", args: { bundle: config.bundle } }]);
+      log("deployed the given bundle by a set_js_app proposal");
+    }
+  } else {
     writeGenesis(node, {
       members: config.members,
       constitution: defaultConstitution(config.constitutionAdditions),

@@ -10,7 +10,7 @@ import {
   type LedgerTransaction,
 } from "./entry.js";
 import { LedgerSecret } from "./secret.js";
-import { randomSecretBytes, sampleTransaction } from "./test-fixtures.js";
+import { randomSecretBytes, sampleTransaction } from "../../test/support/ledger-fixtures.js";
 
 const secret = new LedgerSecret(randomSecretBytes());
 

@@ -10,7 +10,7 @@ import {
   sampleTransaction,
   tempDir,
   type TestIdentities,
-} from "./test-fixtures.js";
+} from "../../test/support/ledger-fixtures.js";
 import type { FlushInfo } from "./writer.js";
 
 describe("ledger/ledger", () => {

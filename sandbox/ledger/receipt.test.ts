@@ -11,8 +11,8 @@ import {
   sampleTransaction,
   tempDir,
   type TestIdentities,
-} from "./test-fixtures.js";
-import { sha256, verifyReceipt, type ReceiptJson } from "./test-receipt-verifier.js";
+} from "../../test/support/ledger-fixtures.js";
+import { sha256, verifyReceipt, type ReceiptJson } from "../../test/support/receipt-verifier.js";
 
 /** Write-set digests of the entries on disk, by seqno, read with the documented layout only. */
 function digestsOnDisk(dir: string): Map<number, string> {

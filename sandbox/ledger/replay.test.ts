@@ -19,7 +19,7 @@ import {
   sampleTransaction,
   tempDir,
   type TestIdentities,
-} from "./test-fixtures.js";
+} from "../../test/support/ledger-fixtures.js";
 import { FILE_MAGIC } from "./writer.js";
 
 const VIEW = 2;

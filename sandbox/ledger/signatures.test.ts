@@ -11,7 +11,7 @@ import {
   verifyRootSignature,
   type SignatureRecord,
 } from "./signatures.js";
-import { makeIdentities, type TestIdentities } from "./test-fixtures.js";
+import { makeIdentities, type TestIdentities } from "../../test/support/ledger-fixtures.js";
 
 describe("ledger/signatures", () => {
   let ids: TestIdentities;

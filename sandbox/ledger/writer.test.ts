@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FILE_MAGIC, LedgerWriter, type FlushInfo } from "./writer.js";
-import { tempDir } from "./test-fixtures.js";
+import { tempDir } from "../../test/support/ledger-fixtures.js";
 
 const entry = (seqno: number, size = 100) => Buffer.alloc(size, seqno % 251);
 

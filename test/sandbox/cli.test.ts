@@ -3,38 +3,15 @@
  * curl with `--cacert service_cert.pem --cert user0_cert.pem --key user0_privk.pem`.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { CLI, exitOf, startSandboxProcess } from "../support/cli.js";
 import { FIXTURE_BUNDLE } from "../support/fixture.js";
 
-const CLI = fileURLToPath(new URL("../../cli/main.js", import.meta.url));
 const run = promisify(execFile);
-
-/** Starts the CLI and resolves with its first stdout line (the --json "ready" document). */
-function startCli(args: string[]): Promise<{ child: ChildProcess; ready: Record<string, string> }> {
-  const child = spawn(process.execPath, [CLI, "sandbox", "start", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    let err = "";
-    child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const newline = out.indexOf("\n");
-      if (newline >= 0) resolve({ child, ready: JSON.parse(out.slice(0, newline)) });
-    });
-    child.once("exit", (code) => reject(new Error(`sandbox exited with ${code}: ${err}`)));
-  });
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
-}
 
 describe("cleanroom sandbox start", function () {
   this.timeout(60_000);
@@ -46,7 +23,7 @@ describe("cleanroom sandbox start", function () {
 
   it("writes a CCF-style workspace, serves curl with certificates, and stops on SIGTERM", async () => {
     const workspace = join(dir, "ws");
-    const { child, ready } = await startCli([
+    const { child, ready } = await startSandboxProcess([
       "--bundle",
       FIXTURE_BUNDLE,
       "--workspace",
@@ -55,7 +32,6 @@ describe("cleanroom sandbox start", function () {
       "0",
       "--users",
       "2",
-      "--json",
     ]);
     try {
       assert.match(ready["url"]!, /^https:\/\/127\.0\.0\.1:\d+$/);
@@ -106,26 +82,24 @@ describe("cleanroom sandbox start", function () {
 
   it("keeps the workspace's identities across restarts", async () => {
     const workspace = join(dir, "again");
-    const first = await startCli([
+    const first = await startSandboxProcess([
       "--bundle",
       FIXTURE_BUNDLE,
       "--workspace",
       workspace,
       "--port",
       "0",
-      "--json",
     ]);
     first.child.kill("SIGTERM");
     await exitOf(first.child);
     const certBefore = statSync(join(workspace, "service_cert.pem")).mtimeMs;
-    const second = await startCli([
+    const second = await startSandboxProcess([
       "--bundle",
       FIXTURE_BUNDLE,
       "--workspace",
       workspace,
       "--port",
       "0",
-      "--json",
     ]);
     second.child.kill("SIGTERM");
     await exitOf(second.child);

@@ -116,8 +116,15 @@ function asUserError(error: unknown, options: StartOptions): unknown {
       "CannotListen",
     );
   }
+  const reason = (error as Error).message?.replace(/^The sandbox engine failed to start: /, "");
+  if (code === "LedgerCorrupt") {
+    return new UserError(
+      reason,
+      `the ledger in ${options.workspace}/ledger was modified; restore it, or start a new workspace`,
+      "LedgerCorrupt",
+    );
+  }
   if (code === "ProposalFailedToValidate" || code === "ProposalFailedToApply") {
-    const reason = (error as Error).message.replace(/^The sandbox engine failed to start: /, "");
     return new UserError(
       `the bundle was refused: ${reason}`,
       "fix app.json and rebuild the bundle",

@@ -6,12 +6,18 @@
 import "reflect-metadata";
 import { KeyObject, createHash, webcrypto, type JsonWebKey } from "node:crypto";
 import * as x509 from "@peculiar/x509";
-import { Tables, stringKey } from "../enclave/tables.js";
-import { GovernanceEffects } from "../gov/effects.js";
-import { Store, bytesToKey } from "../kv/store.js";
-import { Transaction } from "../kv/tx.js";
-import type { HostValue } from "../quickjs/marshal.js";
-import type { AuthRequest, GovReader, Identity, PolicyContext, PolicyOutcome } from "./types.js";
+import { Tables, stringKey } from "../../sandbox/enclave/tables.js";
+import { GovernanceEffects } from "../../sandbox/gov/effects.js";
+import { Store, bytesToKey } from "../../sandbox/kv/store.js";
+import { Transaction } from "../../sandbox/kv/tx.js";
+import type { HostValue } from "../../sandbox/quickjs/marshal.js";
+import type {
+  AuthRequest,
+  GovReader,
+  Identity,
+  PolicyContext,
+  PolicyOutcome,
+} from "../../sandbox/auth/types.js";
 
 x509.cryptoProvider.set(webcrypto as unknown as webcrypto.Crypto);
 

@@ -3,9 +3,9 @@ import { KeyObject, createHash, randomBytes, webcrypto } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { WriteSet } from "../kv/store.js";
-import { x509 } from "../x509.js";
-import type { LedgerTransaction } from "./entry.js";
+import type { WriteSet } from "../../sandbox/kv/store.js";
+import { x509 } from "../../sandbox/x509.js";
+import type { LedgerTransaction } from "../../sandbox/ledger/entry.js";
 
 const EC_P384 = { name: "ECDSA", namedCurve: "P-384" } as const;
 const SIGNING = { name: "ECDSA", hash: "SHA-384" } as const;
