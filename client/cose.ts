@@ -9,7 +9,7 @@
  * - an empty unprotected header, the payload embedded, and the ECDSA signature as `r ‖ s`
  *   over `["Signature1", protected, h'', payload]`; CBOR tag 18 around it all.
  */
-import { createPrivateKey, sign, type KeyObject } from "node:crypto";
+import { X509Certificate, createHash, createPrivateKey, sign, type KeyObject } from "node:crypto";
 import { Encoder, Tag } from "cbor-x";
 
 export type ProtectedHeaderValue = string | number;
@@ -22,6 +22,11 @@ export interface CoseSign1Request {
   /** Further protected headers by text label, e.g. `ccf.gov.msg.type`, `ccf.gov.msg.created_at`. */
   protectedHeaders?: Readonly<Record<string, ProtectedHeaderValue>>;
   payload: Uint8Array;
+}
+
+/** CCF's id of a member or user, and so its `kid`: the lower-hex SHA-256 of its certificate's DER. */
+export function certificateId(certPem: string): string {
+  return createHash("sha256").update(new X509Certificate(certPem).raw).digest("hex");
 }
 
 const COSE_SIGN1_TAG = 18;

@@ -11,7 +11,7 @@ import {
   type RequestParts,
   type TestIdentity,
 } from "../../test/support/auth-fixtures.js";
-import { COSE_CHALLENGE } from "./user-cose-sign1.js";
+import { COSE_CHALLENGE } from "../cose/signer.js";
 
 function caller(result: AuthResult): unknown {
   if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result)}`);

@@ -12,7 +12,8 @@ import {
   type TestIdentity,
 } from "../../test/support/auth-fixtures.js";
 import { AuthInternalError, type PolicyOutcome } from "./types.js";
-import { COSE_CHALLENGE, userCoseSign1 } from "./user-cose-sign1.js";
+import { COSE_CHALLENGE } from "../cose/signer.js";
+import { userCoseSign1 } from "./user-cose-sign1.js";
 
 // Built with cbor-x and node:crypto directly, independently of client/cose.ts.
 const cbor = new Encoder({ mapsAsObjects: false, useRecords: false, tagUint8Array: false });

@@ -13,7 +13,6 @@
  *
  * Caller `{cose: {content}, policy, id, data, cert}`, `content` being the payload.
  */
-import { X509Certificate, type KeyObject } from "node:crypto";
 import { Tables } from "../enclave/tables.js";
 import {
   CoseError,
@@ -22,12 +21,10 @@ import {
   headerBytes,
   headerInt,
   headerText,
-  isEcdsaAlgorithm,
-  verifySign1,
   type Sign1,
 } from "../cose/sign1.js";
+import { COSE_CHALLENGE, contentTypeProblem, verifySigner } from "../cose/signer.js";
 import { callerData, readText } from "./certs.js";
-import { Lru } from "./lru.js";
 import {
   AuthInternalError,
   fail,
@@ -36,8 +33,6 @@ import {
   type PolicyOutcome,
 } from "./types.js";
 
-export const COSE_CHALLENGE = 'COSE-SIGN1 realm="Signed request access"';
-export const COSE_CONTENT_TYPE = "application/cose";
 export const MSG_TYPE_LABEL = "ccf.msg.type";
 export const MSG_CREATED_AT_LABEL = "ccf.msg.created_at";
 
@@ -65,43 +60,21 @@ function decodeEnvelope(body: Uint8Array): Envelope {
   }
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** User certificates' public keys by PEM text; `null` for text that is not a certificate. */
-const certKeys = new Lru<string, KeyObject | null>(1024);
-
-function certKey(pem: string): KeyObject | null {
-  return certKeys.getOrCompute(pem, () => {
-    try {
-      return new X509Certificate(pem).publicKey;
-    } catch {
-      return null;
-    }
-  });
-}
-
 export const userCoseSign1: AuthnPolicy = {
   name: "user_cose_sign1",
   authenticate({ request, gov }: PolicyContext): PolicyOutcome {
-    const contentType = request.headers["content-type"];
-    if (contentType === undefined) return fail("Missing content-type header", COSE_CHALLENGE);
-    if (contentType !== COSE_CONTENT_TYPE) {
-      return fail(`Content type is not set to ${COSE_CONTENT_TYPE}`, COSE_CHALLENGE);
-    }
+    const problem = contentTypeProblem(request.headers);
+    if (problem !== undefined) return fail(problem, COSE_CHALLENGE);
     const { sign1, alg, kid } = decodeEnvelope(request.body);
-    if (!isEcdsaAlgorithm(alg)) return fail(`Unsupported algorithm: ${alg}`, COSE_CHALLENGE);
-    let id: string;
-    try {
-      id = utf8.decode(kid);
-    } catch {
-      return fail("Signer is not a known user", COSE_CHALLENGE);
-    }
-    const pem = readText(gov, Tables.usersCerts, id);
-    if (pem === undefined) return fail("Signer is not a known user", COSE_CHALLENGE);
-    const key = certKey(pem);
-    if (key === null || !verifySign1(sign1, key)) {
-      return fail("Failed to validate COSE Sign1", COSE_CHALLENGE);
-    }
+    const signer = verifySigner(
+      sign1,
+      alg,
+      kid,
+      (id) => readText(gov, Tables.usersCerts, id),
+      "user",
+    );
+    if (!signer.ok) return fail(signer.reason, COSE_CHALLENGE);
+    const { id, certPem: pem } = signer;
     return {
       ok: true,
       identity: {

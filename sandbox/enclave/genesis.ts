@@ -3,7 +3,7 @@
  * each with an ACK record), the constitution, the service configuration and the service
  * identity, with the service still Opening.
  */
-import { createHash } from "node:crypto";
+import { certificateId } from "../../client/cose.js";
 import type { TxId } from "../kv/store.js";
 import { Transaction } from "../kv/tx.js";
 import type { Node } from "./node.js";
@@ -14,14 +14,6 @@ export interface GenesisMember {
   memberData?: unknown;
 }
 
-export function certificateIdFromPem(pem: string): string {
-  const body = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem)?.[1];
-  if (!body) throw new Error("Not a PEM certificate");
-  return createHash("sha256")
-    .update(Buffer.from(body.replace(/\s+/g, ""), "base64"))
-    .digest("hex");
-}
-
 const json = (value: unknown) => Buffer.from(JSON.stringify(value), "utf8");
 
 export function writeGenesis(
@@ -30,7 +22,7 @@ export function writeGenesis(
 ): TxId {
   const tx = new Transaction(node.store.current, "gov-apply");
   for (const member of genesis.members) {
-    const id = stringKey(certificateIdFromPem(member.certPem));
+    const id = stringKey(certificateId(member.certPem));
     tx.set(Tables.membersCerts, id, Buffer.from(member.certPem, "utf8"));
     // Initial members start Accepted, with an ACK record (no signature yet, so an empty digest),
     // and become Active once they ack with their own key (ccf-runtime.md §4.5).

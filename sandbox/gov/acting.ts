@@ -5,17 +5,12 @@
  * initial members, deploy the bundle, add the users, open the service) and by
  * `Sandbox.applyActions`.
  */
-import { createHash, X509Certificate } from "node:crypto";
-import { signCoseSign1 } from "../../client/cose.js";
+import { certificateId, signCoseSign1 } from "../../client/cose.js";
 import type { HttpRequest, HttpResponse } from "../http/messages.js";
 import type { GovernanceAction } from "../types.js";
 import { GOV_API_VERSION } from "./api.js";
-import {
-  COSE_CONTENT_TYPE,
-  GOV_MSG_CREATED_AT,
-  GOV_MSG_PROPOSAL_ID,
-  GOV_MSG_TYPE,
-} from "./cose-auth.js";
+import { COSE_CONTENT_TYPE } from "../cose/signer.js";
+import { GOV_MSG_CREATED_AT, GOV_MSG_PROPOSAL_ID, GOV_MSG_TYPE } from "./cose-auth.js";
 import type { ProposalView } from "./proposals.js";
 
 export interface MemberKey {
@@ -26,8 +21,7 @@ export interface MemberKey {
 }
 
 export function memberKey(certPem: string, privateKeyPem: string): MemberKey {
-  const id = createHash("sha256").update(new X509Certificate(certPem).raw).digest("hex");
-  return { id, certPem, privateKeyPem };
+  return { id: certificateId(certPem), certPem, privateKeyPem };
 }
 
 /** A `/gov` request that did not succeed: CCF's error code and message, and the status. */

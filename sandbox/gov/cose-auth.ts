@@ -16,8 +16,6 @@
  * `WWW-Authenticate` challenge. A malformed envelope is refused the same way (§4.1: bad COSE is
  * a 401), rather than surfacing a decoder exception.
  */
-import { X509Certificate, type KeyObject } from "node:crypto";
-import { Lru } from "../auth/lru.js";
 import {
   CoseError,
   HeaderLabel,
@@ -25,10 +23,9 @@ import {
   headerBytes,
   headerInt,
   headerText,
-  isEcdsaAlgorithm,
-  verifySign1,
   type Sign1,
 } from "../cose/sign1.js";
+import { COSE_CHALLENGE, contentTypeProblem, verifySigner } from "../cose/signer.js";
 import { Tables } from "../enclave/tables.js";
 import { errorResponse, type HttpRequest, type HttpResponse } from "../http/messages.js";
 import type { GovTables } from "./kv.js";
@@ -36,8 +33,6 @@ import type { GovTables } from "./kv.js";
 export const GOV_MSG_TYPE = "ccf.gov.msg.type";
 export const GOV_MSG_CREATED_AT = "ccf.gov.msg.created_at";
 export const GOV_MSG_PROPOSAL_ID = "ccf.gov.msg.proposal_id";
-export const COSE_CONTENT_TYPE = "application/cose";
-const CHALLENGE = 'COSE-SIGN1 realm="Signed request access"';
 
 export type GovMessageType =
   | "proposal"
@@ -69,20 +64,6 @@ interface MemberInfo {
   status?: string;
 }
 
-const certKeys = new Lru<string, KeyObject | null>(256);
-
-function certKey(pem: string): KeyObject | null {
-  return certKeys.getOrCompute(pem, () => {
-    try {
-      return new X509Certificate(pem).publicKey;
-    } catch {
-      return null;
-    }
-  });
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
 function refuse(policy: string, reason: string): CoseAuthResult {
   return {
     ok: false,
@@ -91,7 +72,7 @@ function refuse(policy: string, reason: string): CoseAuthResult {
       "InvalidAuthenticationInfo",
       "Invalid authentication credentials.",
       [{ auth_policy: policy, code: "InvalidAuthenticationInfo", message: reason }],
-      { "www-authenticate": CHALLENGE },
+      { "www-authenticate": COSE_CHALLENGE },
     ),
   };
 }
@@ -137,28 +118,20 @@ export function authenticateMember(
   activeOnly: boolean,
 ): CoseAuthResult {
   const policy = activeOnly ? "active_member_cose_sign1" : "member_cose_sign1";
-  const contentType = request.headers["content-type"];
-  if (contentType === undefined) return refuse(policy, "Missing content-type header");
-  if (contentType !== COSE_CONTENT_TYPE) {
-    return refuse(policy, `Content type is not set to ${COSE_CONTENT_TYPE}`);
-  }
+  const problem = contentTypeProblem(request.headers);
+  if (problem !== undefined) return refuse(policy, problem);
   const envelope = decodeEnvelope(request.body);
   if (typeof envelope === "string") return refuse(policy, envelope);
-  const { sign1, alg, kid } = envelope;
-  if (!isEcdsaAlgorithm(alg)) return refuse(policy, `Unsupported algorithm: ${alg}`);
-
-  let memberId: string;
-  try {
-    memberId = utf8.decode(kid);
-  } catch {
-    return refuse(policy, "Signer is not a known member");
-  }
-  const certPem = gov.text(Tables.membersCerts, memberId);
-  if (certPem === undefined) return refuse(policy, "Signer is not a known member");
-  const key = certKey(certPem);
-  if (key === null || !verifySign1(sign1, key)) {
-    return refuse(policy, "Failed to validate COSE Sign1");
-  }
+  const signer = verifySigner(
+    envelope.sign1,
+    envelope.alg,
+    envelope.kid,
+    (id) => gov.text(Tables.membersCerts, id),
+    "member",
+  );
+  if (!signer.ok) return refuse(policy, signer.reason);
+  const { id: memberId, certPem } = signer;
+  const { sign1 } = envelope;
   if (envelope.msgType === undefined) {
     return refuse(policy, `Missing ${GOV_MSG_TYPE}, expected ${GOV_MSG_TYPE} to be ${msgType}`);
   }

@@ -2,8 +2,7 @@
  * A `/gov` client for tests: signs requests with a member's own key (COSE Sign1, as CCF's
  * `ccf_cose_sign1` does) and sends them over the pinned HTTPS client.
  */
-import { X509Certificate, createHash } from "node:crypto";
-import { signCoseSign1 } from "../../client/cose.js";
+import { certificateId, signCoseSign1 } from "../../client/cose.js";
 import { Client, type Identity, type Reply } from "./client.js";
 
 export const API = "api-version=2024-07-01";
@@ -22,8 +21,7 @@ export interface Proposal {
   failure?: { reason: string };
 }
 
-export const idOf = (pem: string): string =>
-  createHash("sha256").update(new X509Certificate(pem).raw).digest("hex");
+export const idOf = certificateId;
 
 export function member(workspace: string, name: string): Member {
   const identity = Client.identity(workspace, name);

@@ -3,11 +3,10 @@
  * into curl with `--cacert service_cert.pem`) sends them: the body is a COSE Sign1 message signed
  * with the member's own key, and the TLS connection pins the service certificate.
  */
-import { X509Certificate, createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
-import { signCoseSign1 } from "../../../client/cose.js";
+import { certificateId, signCoseSign1 } from "../../../client/cose.js";
 import { UserError } from "../../errors.js";
 
 export const GOV_API_VERSION = "2024-07-01";
@@ -29,10 +28,6 @@ export interface Proposal {
   finalVotes?: Record<string, boolean>;
   voteFailures?: Record<string, { reason: string }>;
   failure?: { reason: string };
-}
-
-function idOf(certPem: string): string {
-  return createHash("sha256").update(new X509Certificate(certPem).raw).digest("hex");
 }
 
 function readWorkspaceFile(workspace: string, file: string, what: string): string {
@@ -59,7 +54,7 @@ export function loadMember(workspace: string, name: string): WorkspaceMember {
   );
   let id: string;
   try {
-    id = idOf(certPem);
+    id = certificateId(certPem);
   } catch {
     throw new UserError(`${join(workspace, `${name}_cert.pem`)} is not a PEM certificate`);
   }
@@ -83,7 +78,7 @@ export function memberNames(workspace: string): Map<string, string> {
     const match = /^(member\d+)_cert\.pem$/.exec(file);
     if (!match) continue;
     try {
-      names.set(idOf(readFileSync(join(workspace, file), "utf8")), match[1]!);
+      names.set(certificateId(readFileSync(join(workspace, file), "utf8")), match[1]!);
     } catch {
       // Not a certificate: leave it out.
     }
