@@ -23,6 +23,27 @@ export default tseslint.config(
     rules: { "no-unused-vars": "off", "@typescript-eslint/no-unused-vars": "off" },
   },
   {
+    // Our constitution additions: appended to the default constitution, so they use its helpers.
+    files: ["governance/constitution/*.js"],
+    languageOptions: {
+      globals: {
+        ccf: "readonly",
+        actions: "readonly",
+        resolvers: "readonly",
+        fail: "readonly",
+        checkType: "readonly",
+        checkOptional: "readonly",
+        checkEnum: "readonly",
+        checkEntityId: "readonly",
+        getJson: "readonly",
+        setJson: "readonly",
+        kvString: "readonly",
+        SINGLETON_KEY: "readonly",
+      },
+    },
+    rules: { "no-unused-vars": "off", "@typescript-eslint/no-unused-vars": "off" },
+  },
+  {
     files: ["demos/*/src/**/*.js"],
     languageOptions: { globals: { ccf: "readonly" } },
   },

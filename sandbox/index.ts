@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
-import { loadBundle, type Bundle } from "./bundle.js";
+import { BundleError, loadBundle, type Bundle } from "./bundle.js";
 import { Engine } from "./engine.js";
 import { CCF_DEFAULT_SNP_TRUST } from "./globals/snp.js";
 import { createFrontEnd } from "./http/server.js";
@@ -19,11 +19,20 @@ import { prepareWorkspace } from "./workspace.js";
 export type { GovernanceAction, Sandbox, SandboxOptions, SnpTrust } from "./types.js";
 export { BundleError } from "./bundle.js";
 
-/** The project's own governance bundle, served when no `bundle` is given (once it is built). */
+/** The project's own governance bundle and its constitution additions, served by default. */
 export const DEFAULT_BUNDLE = new URL("../../governance/build/bundle.json", import.meta.url);
+export const DEFAULT_CONSTITUTION = new URL(
+  "../../governance/build/constitution_additions.js",
+  import.meta.url,
+);
 
-function defaultBundle(): Bundle | undefined {
-  return existsSync(DEFAULT_BUNDLE) ? loadBundle(DEFAULT_BUNDLE.pathname) : undefined;
+function defaultBundle(): Bundle {
+  if (!existsSync(DEFAULT_BUNDLE)) {
+    throw new BundleError(
+      `The governance app is not built (${DEFAULT_BUNDLE.pathname}): run npm run build, or pass a bundle`,
+    );
+  }
+  return loadBundle(DEFAULT_BUNDLE.pathname);
 }
 
 /**
@@ -36,7 +45,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const host = options.host ?? "127.0.0.1";
   const log = options.log ?? (() => {});
   const bundle = options.bundle !== undefined ? loadBundle(options.bundle) : defaultBundle();
-  const constitutionAdditions = (options.constitution ?? []).map((path) => {
+  const additionPaths =
+    options.constitution ?? (options.bundle === undefined ? [DEFAULT_CONSTITUTION.pathname] : []);
+  const constitutionAdditions = additionPaths.map((path) => {
     try {
       return readFileSync(resolve(path), "utf8");
     } catch (error) {

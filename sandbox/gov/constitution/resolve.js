@@ -3,12 +3,27 @@
 // proposal (an explicit ballot from the proposer overrides that). Accepted once a strict majority
 // of active members is in favour, Rejected once a strict majority is against, otherwise Open; a
 // single-member consortium therefore accepts its member's proposals at creation.
+//
+// Additions may register resolvers for their own actions (`resolvers.push(fn)`): each is called
+// with the same arguments and the set of active member ids, and returns "Accepted", "Rejected",
+// "Open", or undefined to leave the proposal to the next resolver and finally to the majority.
 
-export function resolve(proposal, proposerId, votes) {
+const resolvers = [];
+
+function activeMemberIds() {
   const active = new Set();
   ccf.kv["public:ccf.gov.members.info"].forEach((value, key) => {
     if (ccf.bufToJsonCompatible(value).status === "Active") active.add(ccf.bufToStr(key));
   });
+  return active;
+}
+
+export function resolve(proposal, proposerId, votes) {
+  const active = activeMemberIds();
+  for (const resolver of resolvers) {
+    const outcome = resolver(JSON.parse(proposal), proposerId, votes, active);
+    if (outcome !== undefined) return outcome;
+  }
   const counted = votes.filter((v) => active.has(v.member_id));
   let inFavour = counted.filter((v) => v.vote === true).length;
   const against = counted.length - inFavour;

@@ -1,0 +1,68 @@
+/**
+ * A consortium on the sandbox serving the governance app, with its personas, for the governance
+ * suites: members sign /gov proposals with their own keys; users and invitees call /app with
+ * their certificates.
+ */
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../sandbox/index.js";
+import { newSelfSignedIdentity } from "../../sandbox/workspace.js";
+import { Client, type Identity, type Reply, type RequestOptions } from "../support/client.js";
+import { GovClient, member, type Member } from "../support/gov.js";
+
+export interface Consortium {
+  sandbox: Sandbox;
+  client: Client;
+  gov: GovClient;
+  /** member0 (the operator), member1, … — all Active. */
+  members: Member[];
+  /** user0, user1, … — registered by `set_user` at start-up. */
+  users: Identity[];
+  logs: string[];
+  /** Passes governance actions as an accepted proposal (member0 proposes, the others vote). */
+  pass(actions: { name: string; args?: Record<string, unknown> }[]): Promise<void>;
+  /** A request as `as` (undefined: anonymous). */
+  call(
+    as: Identity | undefined,
+    path: string,
+    options?: Omit<RequestOptions, "as">,
+  ): Promise<Reply>;
+  stop(): Promise<void>;
+}
+
+export async function startConsortium(
+  options: SandboxOptions & { members?: number; users?: number } = {},
+): Promise<Consortium> {
+  const logs: string[] = [];
+  const sandbox = await startSandbox({
+    members: 1,
+    users: 2,
+    log: (line) => logs.push(line),
+    ...options,
+  });
+  const client = new Client(sandbox.url, sandbox.serviceCertPem);
+  const members = Array.from({ length: options.members ?? 1 }, (_, i) =>
+    member(sandbox.workspace, `member${i}`),
+  );
+  const users = Array.from({ length: options.users ?? 2 }, (_, i) =>
+    Client.identity(sandbox.workspace, `user${i}`),
+  );
+  return {
+    sandbox,
+    client,
+    gov: new GovClient(client),
+    members,
+    users,
+    logs,
+    pass: (actions) => sandbox.applyActions(actions),
+    call: (as, path, requestOptions = {}) => client.request(path, { ...requestOptions, as }),
+    async stop() {
+      client.close();
+      await sandbox.stop();
+    },
+  };
+}
+
+/** A fresh identity (key and self-signed certificate) that the consortium does not know yet. */
+export async function newIdentity(name: string): Promise<Identity> {
+  const generated = await newSelfSignedIdentity(`CN=${name}`);
+  return { cert: generated.certPem, key: generated.privateKeyPem };
+}
