@@ -9,7 +9,10 @@ import { fileURLToPath } from "node:url";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
-const endpointsDir = here("build/js/governance/src/endpoints");
+// GOVERNANCE_BUILD lets several builds coexist (tsc must emit to $GOVERNANCE_BUILD/js).
+const buildDir = process.env.GOVERNANCE_BUILD ?? here("build");
+const out = (path) => join(buildDir, path);
+const endpointsDir = out("js/governance/src/endpoints");
 const endpoints = readdirSync(endpointsDir).filter((f) => f.endsWith(".js"));
 
 function listFiles(dir) {
@@ -44,7 +47,7 @@ function constitutionFiles(dir) {
 export default {
   input: Object.fromEntries(endpoints.map((f) => [f.slice(0, -3), join(endpointsDir, f)])),
   output: {
-    dir: here("build/src"),
+    dir: out("src"),
     format: "es",
     entryFileNames: "endpoints/[name].js",
     chunkFileNames: "lib/[name].js",
@@ -55,21 +58,21 @@ export default {
       name: "ccf-bundle",
       writeBundle() {
         const metadata = mergedRoutes();
-        writeFileSync(here("build/app.json"), JSON.stringify(metadata, null, 2) + "\n");
-        const srcDir = here("build/src");
+        writeFileSync(out("app.json"), JSON.stringify(metadata, null, 2) + "\n");
+        const srcDir = out("src");
         const modules = listFiles(srcDir)
           .sort()
           .map((path) => ({
             name: relative(srcDir, path).split("\\").join("/"),
             module: readFileSync(path, "utf8"),
           }));
-        writeFileSync(here("build/bundle.json"), JSON.stringify({ metadata, modules }));
+        writeFileSync(out("bundle.json"), JSON.stringify({ metadata, modules }));
         const additions = constitutionFiles(here("constitution"));
-        writeFileSync(here("build/constitution_additions.js"), additions.join("\n"));
+        writeFileSync(out("constitution_additions.js"), additions.join("\n"));
         const sandboxParts = SANDBOX_PARTS.map((p) =>
           readFileSync(here(`../sandbox/gov/constitution/${p}`), "utf8"),
         );
-        writeFileSync(here("build/constitution.js"), [...sandboxParts, ...additions].join("\n"));
+        writeFileSync(out("constitution.js"), [...sandboxParts, ...additions].join("\n"));
       },
     },
   ],

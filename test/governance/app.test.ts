@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { newIdentity, startConsortium, type Consortium } from "./consortium.js";
 
-const BUILD = new URL("../../../governance/build/", import.meta.url);
+const BUILD = process.env["GOVERNANCE_BUILD"]
+  ? new URL(`file://${process.env["GOVERNANCE_BUILD"]}/`)
+  : new URL("../../../governance/build/", import.meta.url);
 
 interface Route {
   js_module: string;

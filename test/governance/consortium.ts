@@ -3,6 +3,7 @@
  * suites: members sign /gov proposals with their own keys; users and invitees call /app with
  * their certificates.
  */
+import { join } from "node:path";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../sandbox/index.js";
 import { newSelfSignedIdentity } from "../../sandbox/workspace.js";
 import { Client, type Identity, type Reply, type RequestOptions } from "../support/client.js";
@@ -28,6 +29,19 @@ export interface Consortium {
   stop(): Promise<void>;
 }
 
+/**
+ * The governance build to serve: the default one (`governance/build`), or the one named by
+ * GOVERNANCE_BUILD (several builds can then coexist while people work in parallel).
+ */
+function governanceBuild(): Pick<SandboxOptions, "bundle" | "constitution"> {
+  const dir = process.env["GOVERNANCE_BUILD"];
+  if (!dir) return {};
+  return {
+    bundle: join(dir, "bundle.json"),
+    constitution: [join(dir, "constitution_additions.js")],
+  };
+}
+
 export async function startConsortium(
   options: SandboxOptions & { members?: number; users?: number } = {},
 ): Promise<Consortium> {
@@ -36,6 +50,7 @@ export async function startConsortium(
     members: 1,
     users: 2,
     log: (line) => logs.push(line),
+    ...governanceBuild(),
     ...options,
   });
   const client = new Client(sandbox.url, sandbox.serviceCertPem);
