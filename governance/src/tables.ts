@@ -4,11 +4,19 @@
 export const Tables = {
   // Governance tables (constitution/*.js writes them; see each action).
   invitations: "public:ccf.gov.cleanroom.invitations",
+  /** Positions of invitations in proposal order (`count`, `"<position>"` → id), for paging. */
+  invitationIndex: "public:ccf.gov.cleanroom.invitation_index",
   removedIdentities: "public:ccf.gov.cleanroom.removed_identities",
   acceptedContracts: "public:ccf.gov.cleanroom.contracts",
   contractSwitches: "public:ccf.gov.cleanroom.contract_switches",
+  /** Every accepted version of every contract, keyed `<contractId>@<n>` (n = 1, 2, …). */
+  contractVersions: "public:ccf.gov.cleanroom.contract_versions",
+  /** Contracts in order of first acceptance (`count`, `"<position>"` → id), for paging. */
+  contractIndex: "public:ccf.gov.cleanroom.contract_index",
   oidcIssuer: "public:ccf.gov.cleanroom.oidc_issuer",
   kekPolicy: "public:ccf.gov.cleanroom.kek_policy",
+  /** How long a run's attestation nonce lives (`set_key_release_policy`). */
+  keyReleasePolicy: "public:ccf.gov.cleanroom.key_release_policy",
 
   // CCF's own governance tables the app reads.
   membersInfo: "public:ccf.gov.members.info",
@@ -36,6 +44,10 @@ export const Tables = {
   oidcPublicKeys: "public:cleanroom.oidc_public_keys",
   oidcPrivateKeys: "cleanroom.oidc_private_keys",
   statementKeys: "cleanroom.statement_keys",
+  /** Signed run statements, key `<contractId>/<runId>`: the version is the recording tx. */
+  runStatements: "public:cleanroom.run_statements",
+  /** The KEK made for each generation, key `generation/<n>` → kekId. */
+  kekIndex: "public:cleanroom.kek_index",
   events: "public:cleanroom.events",
   lists: "public:cleanroom.lists",
 } as const;

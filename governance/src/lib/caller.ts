@@ -61,9 +61,14 @@ export function callerOf(request: Request): Caller {
   }
 }
 
+/**
+ * The user an accepted invitation made of `id`, if any. Only role "user" makes a user: an identity
+ * invited as a member stays anonymous here until `set_member` makes it a CCF member, and it then
+ * authenticates by `member_cert`.
+ */
 function invited(id: string): Caller | undefined {
   const identity = identities.get(id);
-  if (!identity || removed.has(id)) return undefined;
+  if (!identity || identity.role !== "user" || removed.has(id)) return undefined;
   return { kind: "user", id, displayName: identity.displayName };
 }
 

@@ -1,0 +1,92 @@
+// Runs as stored: what was requested, which attested clean room claimed it (and the key every
+// later runtime request is signed with), what it reported. Keys `<contractId>/<runId>`.
+import { ccf } from "@microsoft/ccf-app/global.js";
+import type {
+  AttestationPlatform,
+  Counters,
+  OutputDigest,
+} from "../../../contracts/src/attestation.js";
+import type { NonceRecord } from "../policy/attestation.js";
+import type { RunState } from "../policy/runs.js";
+import { Tables } from "../tables.js";
+import { notFound } from "./errors.js";
+import { JsonTable, type Versioned } from "./records.js";
+
+export type { RunState };
+
+/** The attested clean room a run is bound to. */
+export interface RunClaim {
+  platform: AttestationPlatform;
+  measurement: string;
+  hostData?: string;
+  /** The runtime's ephemeral RSA public key: requests are signed with it, releases wrapped to it. */
+  publicKeyPem: string;
+  /** Lower-case hex SHA-256 of the UTF-8 PEM (the first half of the report data). */
+  keyDigest: string;
+  /** Lower-case hex SHA-256 of the evidence bytes. */
+  attestationDigest: string;
+  claimedAt: string;
+}
+
+export interface RunRecord {
+  contractId: string;
+  runId: string;
+  queryId: string;
+  queryVersion: string;
+  parameters: Record<string, unknown>;
+  /** Who requested it (member or user id). */
+  requestedBy: string;
+  requestedAt: string;
+  state: RunState;
+  inputs: { datasetId: string; view: string }[];
+  /** The output dataset's id. */
+  output: string;
+  claim?: RunClaim;
+  /** The latest progress report. */
+  progress?: {
+    sequence: number;
+    phase?: string;
+    rowCounts?: Counters;
+    durationsMs?: Counters;
+    at: string;
+  };
+  result?: {
+    rowCounts: Counters;
+    durationsMs: Counters;
+    outputDigests: OutputDigest[];
+    completedAt: string;
+  };
+  failure?: { reason: string; failedAt: string };
+}
+
+export const runs = new JsonTable<RunRecord>(Tables.runs);
+export const runNonces = new JsonTable<NonceRecord>(Tables.runNonces);
+
+export const runKey = (contractId: string, runId: string) => `${contractId}/${runId}`;
+/** The list (lib/lists.ts) of a contract's runs, in order of request. */
+export const runListName = (contractId: string) => `runs:${contractId}`;
+
+/** Run ids are 32 lower-case hex digits (128 random bits). */
+export const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
+
+export function readRun(contractId: string, runId: string): Versioned<RunRecord> | undefined {
+  if (!RUN_ID_PATTERN.test(runId)) return undefined;
+  return runs.getVersioned(runKey(contractId, runId));
+}
+
+/** The run, or 404 `RunNotFound`. */
+export function requireRun(contractId: string, runId: string): Versioned<RunRecord> {
+  const run = readRun(contractId, runId);
+  if (run) return run;
+  throw notFound("RunNotFound", `Contract ${contractId} has no run ${runId}.`);
+}
+
+/** Untrusted host time in milliseconds (CCF gives 0 until it is enabled). */
+export function nowMs(): number {
+  ccf.enableUntrustedDateTime(true);
+  return Date.now();
+}
+
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
