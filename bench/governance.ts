@@ -11,8 +11,7 @@
  *   (32 at a time, over a fixed set of fresh queries).
  * - Events are appended through the app's own `recordEvent` by a benchmark-only endpoint added
  *   to a copy of the bundle (test/governance/event-producer.ts): one event per request for the
- *   append rate, 2,000 per transaction to grow a trail fast. The load generator sends GET and
- *   PUT only, so that copy also serves the POST routes measured here under PUT.
+ *   append rate, 2,000 per transaction to grow a trail fast.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/governance.js [--seconds 10] [--pages 200]
  *   (GOVERNANCE_BUILD=<dir> selects a governance build other than governance/build)
@@ -56,12 +55,6 @@ const BATCH = 2000;
 const PAGE_LIMIT = 100;
 const AUDIENCE = "api://AzureADTokenExchange";
 
-const PUT_ALIASES = [
-  "/test/events",
-  "/contracts/{contractId}/oidc/token",
-  "/contracts/{contractId}/runs/{runId}/keys/{datasetId}",
-];
-
 function load(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(new URL("./load.js", import.meta.url)), { stdio: "inherit" });
@@ -100,7 +93,7 @@ async function measure(
   const ws = b.sandbox.workspace;
   const result = await load({
     url: b.sandbox.url,
-    method: "PUT",
+    method: "POST",
     path,
     keys: 1,
     body,
@@ -243,7 +236,7 @@ async function pages(b: Bench, figures: Figure[]): Promise<void> {
 async function main(): Promise<void> {
   console.log(`Machine: ${machine()}`);
   const dir = mkdtempSync(join(tmpdir(), "governance-bench-"));
-  const bundle = bundleWithEventProducer({ putAliases: PUT_ALIASES });
+  const bundle = bundleWithEventProducer();
   const sandbox = await startSandbox({
     bundle,
     constitution: [governanceConstitution()],

@@ -8,7 +8,7 @@ import { Agent, request } from "node:https";
 
 export interface LoadSpec {
   url: string;
-  method: "GET" | "PUT";
+  method: "GET" | "PUT" | "POST";
   /** Path template; `{i}` becomes a key in [0, keys). */
   path: string;
   keys: number;

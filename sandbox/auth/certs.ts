@@ -5,7 +5,7 @@
  */
 import { X509Certificate, createHash } from "node:crypto";
 import type { HostValue } from "../quickjs/marshal.js";
-import { Lru } from "./lru.js";
+import { Lru } from "../lru.js";
 import {
   AuthInternalError,
   fail,

@@ -17,7 +17,7 @@
 import { constants, createPublicKey, verify, type KeyObject } from "node:crypto";
 import { Tables } from "../enclave/tables.js";
 import type { HostValue } from "../quickjs/marshal.js";
-import { Lru } from "./lru.js";
+import { Lru } from "../lru.js";
 import { fail, type AuthnPolicy, type PolicyContext, type PolicyOutcome } from "./types.js";
 
 export const JWT_CHALLENGE = 'Bearer realm="JWT bearer token access", error="invalid_token"';

@@ -4,7 +4,7 @@
  * the certificate registered under the `kid`. CCF's reasons, so both refuse in the same words.
  */
 import { X509Certificate, type KeyObject } from "node:crypto";
-import { Lru } from "../auth/lru.js";
+import { Lru } from "../lru.js";
 import { isEcdsaAlgorithm, verifySign1, type Sign1 } from "./sign1.js";
 
 export const COSE_CONTENT_TYPE = "application/cose";

@@ -37,6 +37,7 @@ import {
 } from "node:crypto";
 import { Opaque } from "../quickjs/marshal.js";
 import { x509 } from "../x509.js";
+import { Lru } from "../lru.js";
 
 /** CCF's `JS_ThrowInternalError`: QuickJS's InternalError class, carried by name. */
 export class InternalError extends Error {
@@ -186,19 +187,31 @@ function pemBlocks(text: string): PemBlock[] {
   return blocks;
 }
 
+/**
+ * Parsed keys by PEM text. Apps pass the same keys again and again (a governance signing key,
+ * a runtime's public key), and parsing dominated small signatures and wraps. KeyObjects are
+ * immutable, and a PEM that fails to parse is never cached, so a hit answers as a miss would.
+ */
+const publicKeys = new Lru<string, KeyObject>(256);
+const privateKeys = new Lru<string, KeyObject>(256);
+
 /** `PEM_read_bio_PUBKEY`: the first SubjectPublicKeyInfo block ("PUBLIC KEY"). */
 function publicKeyFromPem(pem: string): KeyObject {
-  const block = pemBlocks(pem).find((b) => b.label === "PUBLIC KEY");
-  if (!block?.der) throw new InternalError("could not parse PEM");
-  return createPublicKey({ key: block.der, format: "der", type: "spki" });
+  return publicKeys.getOrCompute(pem, () => {
+    const block = pemBlocks(pem).find((b) => b.label === "PUBLIC KEY");
+    if (!block?.der) throw new InternalError("could not parse PEM");
+    return createPublicKey({ key: block.der, format: "der", type: "spki" });
+  });
 }
 
 /** `PEM_read_bio_PrivateKey`: PKCS#8 or a traditional RSA/EC private key PEM. */
 function privateKeyFromPem(pem: string): KeyObject {
-  const labels = ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"];
-  if (!pemBlocks(pem).some((b) => labels.includes(b.label)))
-    throw new InternalError("could not parse PEM");
-  return createPrivateKey({ key: pem, format: "pem" });
+  return privateKeys.getOrCompute(pem, () => {
+    const labels = ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"];
+    if (!pemBlocks(pem).some((b) => labels.includes(b.label)))
+      throw new InternalError("could not parse PEM");
+    return createPrivateKey({ key: pem, format: "pem" });
+  });
 }
 
 /** `PEM_read_bio_X509`: the first certificate block of a PEM text, or undefined. */

@@ -28,11 +28,6 @@ export function governanceConstitution(buildDir = governanceBuildDir()): string 
 
 export interface ProducerOptions {
   buildDir?: string;
-  /**
-   * Paths (app.json form) whose POST route is also served for PUT: the benchmark's load
-   * generator sends GET and PUT only.
-   */
-  putAliases?: string[];
 }
 
 /**
@@ -76,11 +71,6 @@ export function append(request) {
       openapi: { summary: "Test only: appends events", "x-principals": ["member"] },
     },
   };
-  for (const path of options.putAliases ?? []) {
-    const route = bundle.metadata.endpoints[path]?.["post"];
-    if (!route) throw new Error(`The bundle has no POST ${path}`);
-    bundle.metadata.endpoints[path]!["put"] = route;
-  }
   const dir = mkdtempSync(join(tmpdir(), "governance-events-"));
   const path = join(dir, "bundle.json");
   writeFileSync(path, JSON.stringify(bundle));
