@@ -34,6 +34,7 @@ export default tseslint.config(
         checkType: "readonly",
         checkOptional: "readonly",
         checkEnum: "readonly",
+        checkArgs: "readonly",
         checkEntityId: "readonly",
         getJson: "readonly",
         setJson: "readonly",

@@ -16,11 +16,9 @@
  *   npx tsc -p tsconfig.json && node dist/bench/governance.js [--seconds 10] [--pages 200]
  *   (GOVERNANCE_BUILD=<dir> selects a governance build other than governance/build)
  */
-import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { startSandbox, type Sandbox } from "../sandbox/index.js";
 import { Client, type Identity } from "../test/support/client.js";
 import { idOf } from "../test/support/gov.js";
@@ -37,8 +35,9 @@ import {
   signed,
   type Call,
 } from "../test/governance/run-fixture.js";
-import type { LoadResult, LoadSpec } from "./load.js";
-import { machine, printFigures, saveFigures, type Figure } from "./results.js";
+import { forkLoad } from "./fork-load.js";
+import type { LoadResult } from "./load.js";
+import { machine, percentile, printFigures, saveFigures, type Figure } from "./results.js";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -54,21 +53,6 @@ const SIZES = [100, 10_000, 100_000];
 const BATCH = 2000;
 const PAGE_LIMIT = 100;
 const AUDIENCE = "api://AzureADTokenExchange";
-
-function load(spec: LoadSpec): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL("./load.js", import.meta.url)), { stdio: "inherit" });
-    child.once("message", (result: LoadResult) => resolve(result));
-    child.once("exit", (code) =>
-      code === 0 ? undefined : reject(new Error(`load generator exited with ${code}`)),
-    );
-    child.send(spec);
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 function fig(name: string, value: number, unit: string, better: "higher" | "lower"): Figure {
   return { name, value, unit, target: null, better };
@@ -91,7 +75,7 @@ async function measure(
   as = "member0",
 ): Promise<LoadResult> {
   const ws = b.sandbox.workspace;
-  const result = await load({
+  const result = await forkLoad({
     url: b.sandbox.url,
     method: "POST",
     path,

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:https";
+import { percentile } from "./results.js";
 
 export interface LoadSpec {
   url: string;
@@ -28,11 +29,6 @@ export interface LoadResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function run(spec: LoadSpec): Promise<LoadResult> {

@@ -11,29 +11,18 @@
  *
  *   npm run build && node dist/bench/sandbox.js [--seconds 10]
  */
-import { fork } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSandbox, type Sandbox } from "../sandbox/index.js";
+import { forkLoad } from "./fork-load.js";
 import type { LoadResult, LoadSpec } from "./load.js";
 import { machine, printFigures, saveFigures, type Figure } from "./results.js";
 
 const FIXTURE = fileURLToPath(new URL("../../test/fixture-app/build", import.meta.url));
 const seconds = Number(process.argv[process.argv.indexOf("--seconds") + 1]) || 10;
 const VALUE = "a small value of 32 bytes, ok...";
-
-function load(spec: LoadSpec): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL("./load.js", import.meta.url)), { stdio: "inherit" });
-    child.once("message", (result: LoadResult) => resolve(result));
-    child.once("exit", (code) =>
-      code === 0 ? undefined : reject(new Error(`load generator exited with ${code}`)),
-    );
-    child.send(spec);
-  });
-}
 
 async function withSandbox<T>(parent: string, run: (s: Sandbox) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(parent, "cleanroom-bench-"));
@@ -82,9 +71,9 @@ async function main(): Promise<void> {
   const results: Figure[] = [];
 
   await withSandbox(memoryDir, async (sandbox) => {
-    const writes = checked("write", await load(spec(sandbox, "PUT", "/app/bench/{i}")));
-    const reads = checked("read", await load(spec(sandbox, "GET", "/app/bench/{i}")));
-    const fresh = checked("fresh", await load(spec(sandbox, "GET", "/app/route/fixed")));
+    const writes = checked("write", await forkLoad(spec(sandbox, "PUT", "/app/bench/{i}")));
+    const reads = checked("read", await forkLoad(spec(sandbox, "GET", "/app/bench/{i}")));
+    const fresh = checked("fresh", await forkLoad(spec(sandbox, "GET", "/app/route/fixed")));
     results.push(
       ...figures("sandbox.memory.write", writes, 3000),
       ...figures("sandbox.memory.read", reads, 5000),
@@ -93,7 +82,7 @@ async function main(): Promise<void> {
   });
 
   await withSandbox(tmpdir(), async (sandbox) => {
-    const writes = checked("durable write", await load(spec(sandbox, "PUT", "/app/bench/{i}")));
+    const writes = checked("durable write", await forkLoad(spec(sandbox, "PUT", "/app/bench/{i}")));
     results.push(...figures("sandbox.durable.write", writes, 2000));
   });
 

@@ -18,24 +18,9 @@
   const KEY_RELEASE_POLICY_TABLE = "public:ccf.gov.cleanroom.key_release_policy";
   const KEYS_POLICY_KEY = "policy";
 
-  const keysCheckArgs = (args, allowed) => {
-    if (args === undefined || args === null) return {};
-    checkType(args, "object", "args");
-    for (const name of Object.keys(args)) {
-      if (!allowed.includes(name)) {
-        fail(
-          allowed.length === 0
-            ? `takes no arguments, but was given '${name}'`
-            : `unknown argument '${name}' (expected: ${allowed.join(", ")})`,
-        );
-      }
-    }
-    return args;
-  };
-
   actions.set("rotate_kek", {
     validate(args) {
-      const { reason } = keysCheckArgs(args, ["reason"]);
+      const { reason } = checkArgs(args, ["reason"]);
       checkOptional(reason, "string", "reason");
       if (reason !== undefined && reason.length > 1024)
         fail("reason must be at most 1024 characters");
@@ -54,7 +39,7 @@
 
   actions.set("set_key_release_policy", {
     validate(args) {
-      const { nonceLifetimeSeconds } = keysCheckArgs(args, ["nonceLifetimeSeconds"]);
+      const { nonceLifetimeSeconds } = checkArgs(args, ["nonceLifetimeSeconds"]);
       checkType(nonceLifetimeSeconds, "integer", "nonceLifetimeSeconds");
       if (nonceLifetimeSeconds < 1 || nonceLifetimeSeconds > 3600) {
         fail(`nonceLifetimeSeconds must be between 1 and 3600, not ${nonceLifetimeSeconds}`);

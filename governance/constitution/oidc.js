@@ -32,21 +32,6 @@
     );
   }
 
-  function oidcCheckArgs(args, allowed) {
-    if (args === undefined || args === null) return {};
-    checkType(args, "object", "args");
-    for (const name of Object.keys(args)) {
-      if (!allowed.includes(name)) {
-        fail(
-          allowed.length === 0
-            ? `takes no arguments, but was given '${name}'`
-            : `unknown argument '${name}' (expected: ${allowed.join(", ")})`,
-        );
-      }
-    }
-    return args;
-  }
-
   // An https URL without user info, query or fragment, and without a trailing slash (the JWKS is
   // published at issuerUrl + "/keys", the discovery document at issuerUrl +
   // "/.well-known/openid-configuration").
@@ -71,7 +56,7 @@
 
   actions.set("enable_oidc_issuer", {
     validate(args) {
-      const { issuerUrl } = oidcCheckArgs(args, ["issuerUrl"]);
+      const { issuerUrl } = checkArgs(args, ["issuerUrl"]);
       if (issuerUrl !== undefined) oidcCheckIssuerUrl(issuerUrl, "issuerUrl");
     },
     apply(args, proposalId) {
@@ -90,7 +75,7 @@
 
   actions.set("set_oidc_issuer_url", {
     validate(args) {
-      const { issuerUrl } = oidcCheckArgs(args, ["issuerUrl"]);
+      const { issuerUrl } = checkArgs(args, ["issuerUrl"]);
       oidcCheckIssuerUrl(issuerUrl, "issuerUrl");
     },
     apply(args) {
@@ -102,7 +87,7 @@
 
   actions.set("rotate_oidc_signing_key", {
     validate(args) {
-      oidcCheckArgs(args, []);
+      checkArgs(args, []);
       if (!oidcIssuerRecord().enabled) {
         fail("the OIDC issuer is not enabled: propose enable_oidc_issuer first");
       }
@@ -117,7 +102,7 @@
 
   actions.set("set_oidc_token_policy", {
     validate(args) {
-      const { maxLifetimeSeconds } = oidcCheckArgs(args, ["maxLifetimeSeconds"]);
+      const { maxLifetimeSeconds } = checkArgs(args, ["maxLifetimeSeconds"]);
       checkType(maxLifetimeSeconds, "integer", "maxLifetimeSeconds");
       if (maxLifetimeSeconds < 1 || maxLifetimeSeconds > OIDC_MAX_LIFETIME_LIMIT_SECONDS) {
         fail(

@@ -24,6 +24,22 @@ function checkOptional(value, type, field) {
   if (value !== undefined && value !== null) checkType(value, type, field);
 }
 
+/** `args` as an object (an absent one as `{}`), refusing any argument not in `allowed`. */
+function checkArgs(args, allowed) {
+  if (args === undefined || args === null) return {};
+  checkType(args, "object", "args");
+  for (const name of Object.keys(args)) {
+    if (!allowed.includes(name)) {
+      fail(
+        allowed.length === 0
+          ? `takes no arguments, but was given '${name}'`
+          : `unknown argument '${name}' (expected: ${allowed.join(", ")})`,
+      );
+    }
+  }
+  return args;
+}
+
 function checkEnum(value, allowed, field) {
   if (!allowed.includes(value)) fail(`${field} must be one of ${allowed.join(", ")}`);
 }
