@@ -31,6 +31,15 @@ describe("governance app: the bundle", function () {
     }
   });
 
+  it("reuses interpreters on every route (its modules keep no per-request state)", () => {
+    for (const [path, methods] of Object.entries(bundle.metadata.endpoints)) {
+      for (const [method, route] of Object.entries(methods)) {
+        const reuse = (route as Route & { interpreter_reuse?: { key: string } }).interpreter_reuse;
+        assert.equal(typeof reuse?.key, "string", `${method} ${path} has no interpreter_reuse key`);
+      }
+    }
+  });
+
   it("maps every route of app.json to a function its module exports", () => {
     const modules = new Map(bundle.modules.map((m) => [m.name, m.module]));
     let routes = 0;
