@@ -1,21 +1,29 @@
 #!/usr/bin/env node
 /** The `cleanroom` command: parses, runs, and turns errors into one clear line and an exit code. */
 import { CommanderError } from "commander";
-import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, UserError } from "./errors.js";
+import {
+  EXIT_INTERNAL_ERROR,
+  EXIT_USER_ERROR,
+  UserError,
+  userErrorFromGovernance,
+} from "./errors.js";
+import { colorEnabled, styleFor } from "./output.js";
 import { createProgram } from "./program.js";
 
 async function main(argv: string[]): Promise<void> {
   const program = createProgram().exitOverride();
   try {
     await program.parseAsync(argv);
-  } catch (error) {
+  } catch (caught) {
+    const error = userErrorFromGovernance(caught) ?? caught;
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? 0 : EXIT_USER_ERROR;
       return;
     }
     if (error instanceof UserError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+      const { red, dim } = styleFor(colorEnabled(process.stderr, process.env));
+      process.stderr.write(`${red("error:")} ${error.message}\n`);
+      if (error.hint) process.stderr.write(`${dim("hint:")} ${error.hint}\n`);
       process.exitCode = EXIT_USER_ERROR;
       return;
     }

@@ -4,7 +4,7 @@
  * through signed governance requests, as on CCF) and the HTTPS front end.
  */
 import { X509Certificate } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
@@ -56,6 +56,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       });
     }
   });
+  // Without a workspace the sandbox makes an ephemeral one, and removes it when it stops.
+  const ephemeral = options.workspace === undefined;
   const workspaceDir = resolve(
     options.workspace ?? mkdtempSync(join(tmpdir(), "cleanroom-sandbox-")),
   );
@@ -115,7 +117,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stopping ??= new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();
-      }).then(() => engine.stop());
+      })
+        .then(() => engine.stop())
+        .then(() => {
+          if (ephemeral) rmSync(workspaceDir, { recursive: true, force: true });
+        });
       return stopping;
     },
   };

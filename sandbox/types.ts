@@ -16,7 +16,10 @@ export interface GovernanceAction {
 export interface SandboxOptions {
   /** App bundle: a directory (`app.json` + `src/`) or a `bundle.json`. */
   bundle?: string;
-  /** Workspace directory; created if missing, reused (keys and certificates kept) if present. */
+  /**
+   * Workspace directory; created if missing, reused (keys, certificates and ledger kept) if
+   * present. Without one, the sandbox uses a temporary workspace and removes it on `stop()`.
+   */
   workspace?: string;
   /** Number of initial members (default 1). */
   members?: number;

@@ -4,12 +4,13 @@
  * with the member's own key, and the TLS connection pins the service certificate.
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
-import { certificateId, signCoseSign1 } from "../../../client/cose.js";
+import { certificateId } from "../../../client/cose.js";
+import { GovClient, type Proposal as GovProposal } from "../../../client/governance/gov.js";
+import { GovernanceError, Transport } from "../../../client/governance/transport.js";
 import { UserError } from "../../errors.js";
 
-export const GOV_API_VERSION = "2024-07-01";
+export { GOV_API_VERSION } from "../../../client/governance/gov.js";
 export const DEFAULT_URL = "https://127.0.0.1:8000";
 
 export interface WorkspaceMember {
@@ -20,15 +21,7 @@ export interface WorkspaceMember {
 }
 
 /** The API's `Proposal`. */
-export interface Proposal {
-  proposalId: string;
-  proposerId: string;
-  proposalState: string;
-  ballotCount: number;
-  finalVotes?: Record<string, boolean>;
-  voteFailures?: Record<string, { reason: string }>;
-  failure?: { reason: string };
-}
+export type Proposal = GovProposal;
 
 function readWorkspaceFile(workspace: string, file: string, what: string): string {
   const path = join(workspace, file);
@@ -86,121 +79,72 @@ export function memberNames(workspace: string): Map<string, string> {
   return names;
 }
 
-export function signGovRequest(
-  member: WorkspaceMember,
-  type: string,
-  payload: string,
-  proposalId?: string,
-): Uint8Array {
-  const headers: Record<string, string | number> = {
-    "ccf.gov.msg.type": type,
-    "ccf.gov.msg.created_at": Math.floor(Date.now() / 1000),
-  };
-  if (proposalId !== undefined) headers["ccf.gov.msg.proposal_id"] = proposalId;
-  try {
-    return signCoseSign1({
-      privateKeyPem: member.privateKeyPem,
-      kid: member.id,
-      protectedHeaders: headers,
-      payload: Buffer.from(payload, "utf8"),
-    });
-  } catch (error) {
-    throw new UserError(
-      `cannot sign with ${member.name}'s key: ${(error as Error).message}`,
-      `check ${member.name}_privk.pem in the workspace`,
-      "BadMemberKey",
-    );
-  }
-}
-
-interface Reply {
-  status: number;
-  text: string;
-}
-
-function post(url: URL, ca: string, body: Uint8Array): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      url,
-      {
-        method: "POST",
-        ca,
-        headers: { "content-type": "application/cose", "content-length": String(body.length) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-function connectionError(error: unknown, base: string): UserError {
-  const code = (error as { code?: string }).code ?? "";
-  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH") {
-    return new UserError(
-      `cannot reach the sandbox at ${base} (${code})`,
-      "start it with `cleanroom sandbox start`, or pass --url",
-      "Unreachable",
-    );
-  }
-  if (/CERT|SELF_SIGNED|SIGNATURE|ERR_TLS/.test(code)) {
-    return new UserError(
-      `the server at ${base} is not the sandbox of this workspace (${code})`,
-      "pass the --workspace and --url of the same sandbox",
-      "WrongService",
-    );
-  }
-  return new UserError(
-    `request to ${base} failed: ${(error as Error).message}`,
-    undefined,
-    "RequestFailed",
-  );
-}
-
-/** POSTs a signed body to `/gov<path>` and returns the parsed JSON, or throws a UserError. */
-export async function sendSigned(
+/** A /gov client signing as `member`, over HTTPS pinned to the workspace's service certificate. */
+export function memberGovClient(
   base: string,
   serviceCertPem: string,
-  path: string,
-  body: Uint8Array,
-): Promise<unknown> {
+  member: WorkspaceMember,
+): GovClient {
   let url: URL;
   try {
-    url = new URL(`/gov${path}?api-version=${GOV_API_VERSION}`, base);
+    url = new URL(base);
   } catch {
     throw new UserError(`--url must be a URL such as ${DEFAULT_URL}, not '${base}'`);
   }
-  if (url.protocol !== "https:")
+  if (url.protocol !== "https:") {
     throw new UserError(`--url must be an https:// URL, not '${base}'`);
-  let reply: Reply;
+  }
+  // Signed requests authenticate by their COSE signature: no client certificate is needed.
+  // A person is waiting: one retry (of what cannot have run), then say so.
+  const transport = new Transport({ url: base, serviceCertPem, retries: 1 });
+  return new GovClient(transport, { certPem: member.certPem, privateKeyPem: member.privateKeyPem });
+}
+
+/** A GovernanceError from the client as the one-line UserError the sandbox commands print. */
+function sandboxError(error: unknown, base: string, member: WorkspaceMember): unknown {
+  if (!(error instanceof GovernanceError)) return error;
+  switch (error.code) {
+    case "Unreachable":
+      return new UserError(
+        `cannot reach the sandbox at ${base}`,
+        "start it with `cleanroom sandbox start`, or pass --url",
+        "Unreachable",
+      );
+    case "CertificateMismatch":
+      return new UserError(
+        `the server at ${base} is not the sandbox of this workspace`,
+        "pass the --workspace and --url of the same sandbox",
+        "WrongService",
+      );
+    case "InvalidSigningKey":
+      return new UserError(
+        `cannot sign with ${member.name}'s key`,
+        `check ${member.name}_privk.pem in the workspace`,
+        "BadMemberKey",
+      );
+  }
+  if (error.status === 0) {
+    return new UserError(`request to ${base} failed: ${error.message}`, undefined, error.code);
+  }
+  const message = error.detailMessage.split("\n").join(" ");
+  return new UserError(`${error.code}: ${message}`, undefined, error.code);
+}
+
+/** Runs `action` with a member's /gov client, closing it after, with the sandbox's errors. */
+export async function withMemberGov<T>(
+  base: string,
+  serviceCertPem: string,
+  member: WorkspaceMember,
+  action: (gov: GovClient) => Promise<T>,
+): Promise<T> {
+  const gov = memberGovClient(base, serviceCertPem, member);
   try {
-    reply = await post(url, serviceCertPem, body);
+    return await action(gov);
   } catch (error) {
-    throw connectionError(error, base);
+    throw sandboxError(error, base, member);
+  } finally {
+    gov.transport.close();
   }
-  let parsed: unknown;
-  try {
-    parsed = reply.text ? JSON.parse(reply.text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (reply.status >= 200 && reply.status < 300) return parsed;
-  const error = (
-    parsed as {
-      error?: { code?: string; message?: string; details?: { message?: string }[] };
-    }
-  )?.error;
-  const code = error?.code ?? `HTTP${reply.status}`;
-  const detail = error?.details?.[0]?.message;
-  const message = detail ?? error?.message ?? (reply.text || `HTTP ${reply.status}`);
-  throw new UserError(`${code}: ${message.split("\n").join(" ")}`, undefined, code);
 }
 
 /** One line for people: the proposal's id, state and votes. */

@@ -9,9 +9,7 @@ import {
   loadMember,
   loadServiceCert,
   memberNames,
-  sendSigned,
-  signGovRequest,
-  type Proposal,
+  withMemberGov,
 } from "./gov-request.js";
 
 interface ProposeOptions {
@@ -75,13 +73,9 @@ Examples:
       const proposal = readProposal(file);
       const member = loadMember(options.workspace, options.member);
       const serviceCert = loadServiceCert(options.workspace);
-      const body = signGovRequest(member, "proposal", proposal);
-      const result = (await sendSigned(
-        options.url,
-        serviceCert,
-        "/members/proposals:create",
-        body,
-      )) as Proposal;
+      const result = await withMemberGov(options.url, serviceCert, member, (gov) =>
+        gov.proposeText(proposal),
+      );
       out.result(result, describeProposal(result, memberNames(options.workspace)));
     });
 }

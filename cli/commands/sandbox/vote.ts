@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import { UserError } from "../../errors.js";
+import { ballotSource } from "../../../client/governance/gov.js";
 import { createOutput } from "../../output.js";
 import {
   DEFAULT_URL,
@@ -9,9 +10,7 @@ import {
   loadMember,
   loadServiceCert,
   memberNames,
-  sendSigned,
-  signGovRequest,
-  type Proposal,
+  withMemberGov,
 } from "./gov-request.js";
 
 interface VoteOptions {
@@ -24,9 +23,6 @@ interface VoteOptions {
   json: boolean;
 }
 
-const ballotReturning = (value: boolean) =>
-  `export function vote(proposal, proposerId) {\n  return ${value};\n}\n`;
-
 function chooseBallot(options: VoteOptions): string {
   const chosen = [options.accept, options.reject, options.ballot !== undefined].filter(Boolean);
   if (chosen.length !== 1) {
@@ -36,8 +32,8 @@ function chooseBallot(options: VoteOptions): string {
       "UsageError",
     );
   }
-  if (options.accept) return ballotReturning(true);
-  if (options.reject) return ballotReturning(false);
+  if (options.accept) return ballotSource(true);
+  if (options.reject) return ballotSource(false);
   const file = options.ballot!;
   if (!existsSync(file)) throw new UserError(`${file} not found`, undefined, "FileNotFound");
   const source = readFileSync(file, "utf8");
@@ -89,13 +85,9 @@ Examples:
       const ballot = chooseBallot(options);
       const member = loadMember(options.workspace, options.member);
       const serviceCert = loadServiceCert(options.workspace);
-      const body = signGovRequest(member, "ballot", JSON.stringify({ ballot }), proposalId);
-      const result = (await sendSigned(
-        options.url,
-        serviceCert,
-        `/members/proposals/${proposalId}/ballots/${member.id}:submit`,
-        body,
-      )) as Proposal;
+      const result = await withMemberGov(options.url, serviceCert, member, (gov) =>
+        gov.vote(proposalId, ballot),
+      );
       out.result(result, describeProposal(result, memberNames(options.workspace)));
     });
 }

@@ -1,0 +1,81 @@
+/** Runs `cleanroom` as a separate process with its own config directory. */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CLI } from "../support/cli.js";
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A config directory ($CLEANROOM_HOME) of its own, and a way to run the CLI with it. */
+export class CliHome {
+  readonly home = mkdtempSync(join(tmpdir(), "cleanroom-cli-"));
+
+  run(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+    const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
+    childEnv["CLEANROOM_HOME"] = this.home;
+    if (!("CLEANROOM_PROFILE" in env)) delete childEnv["CLEANROOM_PROFILE"];
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: childEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    return new Promise((resolve, reject) => {
+      child.once("error", reject);
+      child.once("close", (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  /** Runs a command that must succeed with `--json`, and parses its one JSON document. */
+  async json<T = Record<string, unknown>>(args: readonly string[]): Promise<T> {
+    const result = await this.run([...args, "--json"]);
+    if (result.code !== 0) {
+      throw new Error(`cleanroom ${args.join(" ")} exited with ${result.code}: ${result.stderr}`);
+    }
+    return JSON.parse(result.stdout) as T;
+  }
+
+  remove(): void {
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The error of a failed command is one line and a hint, `error: …` then `hint: …`, at the end of
+ * stderr (notes such as "Starting a sandbox …" may come before), and no stack trace.
+ */
+export function errorLines(result: CliResult): { error: string; hint: string } {
+  const lines = result.stderr.trimEnd().split("\n").slice(-2);
+  if (
+    lines.length !== 2 ||
+    !lines[0]!.startsWith("error: ") ||
+    !lines[1]!.startsWith("hint: ") ||
+    result.stderr.split("error: ").length !== 2 ||
+    /\n\s+at /.test(result.stderr)
+  ) {
+    throw new Error(`expected an error line and a hint, got:\n${result.stderr}`);
+  }
+  return { error: lines[0]!.slice(7), hint: lines[1]!.slice(6) };
+}
+
+/** Whether `pid` is a live process (a zombie, exited but not yet reaped, is not). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return true;
+  }
+}
