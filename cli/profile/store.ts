@@ -8,6 +8,8 @@
  *     cert.pem                   the persona's certificate
  *     privk.pem                  its private key, mode 0600
  *     service_cert.pem           the pinned service certificate (when an endpoint is known)
+ *     datasets/<contractId>/     mode 0700: one `<datasetId>.json` (mode 0600) per dataset this
+ *                                persona owns: its DEK, planned document, grants it minted
  *
  * Each persona has its own key: profiles never share private material.
  */
@@ -52,6 +54,19 @@ export interface Profile {
   id: string;
   createdAt: string;
   consortium?: LocalConsortium;
+}
+
+/** A dataset this persona owns (`datasets/<contractId>/<datasetId>.json`): secret, mode 0600. */
+export interface DatasetKeyFile {
+  contractId: string;
+  datasetId: string;
+  /** The DEK, base64 (never printed). */
+  dek: string;
+  /** The document without `encryption` (added when it is published). */
+  document: Record<string, unknown>;
+  createdAt: string;
+  /** The grants minted for it (Azure: the stored access policy that `revoke` deletes). */
+  grants?: Record<string, { kind: string; access: string; expiresAt: string; policyId?: string }>;
 }
 
 export const PROFILE_FILE = "profile.json";
@@ -240,6 +255,42 @@ export class ProfileStore {
       );
     }
     return readFileSync(join(this.dir(profile.name), profile.serviceCert), "utf8");
+  }
+
+  /** Where a dataset's key file lives (ids are checked by the caller against ID_PATTERN). */
+  datasetKeyPath(profile: Profile, contractId: string, datasetId: string): string {
+    return join(this.dir(profile.name), "datasets", contractId, `${datasetId}.json`);
+  }
+
+  /** The dataset's key file, or undefined if this persona has none. */
+  readDatasetKey(
+    profile: Profile,
+    contractId: string,
+    datasetId: string,
+  ): DatasetKeyFile | undefined {
+    const path = this.datasetKeyPath(profile, contractId, datasetId);
+    if (!existsSync(path)) return undefined;
+    try {
+      return JSON.parse(readFileSync(path, "utf8")) as DatasetKeyFile;
+    } catch (error) {
+      throw new UserError(
+        `${path} is not valid JSON (${(error as Error).message})`,
+        "restore it from your backup: it holds the dataset's key",
+        "CorruptProfile",
+      );
+    }
+  }
+
+  /** Writes the dataset's key file (mode 0600, its folders 0700), replacing it atomically. */
+  writeDatasetKey(profile: Profile, file: DatasetKeyFile): void {
+    const path = this.datasetKeyPath(profile, file.contractId, file.datasetId);
+    const datasets = join(this.dir(profile.name), "datasets");
+    for (const dir of [datasets, join(datasets, file.contractId)]) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
+    }
+    writeAtomic(path, JSON.stringify(file, null, 2) + "\n", 0o600);
+    chmodSync(path, 0o600);
   }
 
   private get currentFile(): string {

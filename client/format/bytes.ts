@@ -12,8 +12,12 @@ import {
 
 async function run(input: Uint8Array, transform: NodeJS.ReadWriteStream): Promise<Buffer> {
   const sink = new PassThrough();
-  const collected = buffer(sink);
-  await pipeline(Readable.from([Buffer.from(input)]), transform, sink);
+  // Awaited together: when the pipeline fails, the sink's consumer rejects too, and must not be
+  // left as an unhandled rejection.
+  const [, collected] = await Promise.all([
+    pipeline(Readable.from([Buffer.from(input)]), transform, sink),
+    buffer(sink),
+  ]);
   return collected;
 }
 

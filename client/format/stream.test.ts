@@ -242,3 +242,23 @@ describe("format streams: tampering is detected", () => {
     assert.deepEqual(Buffer.concat(out), plaintext.subarray(0, 3 * chunkSize));
   });
 });
+
+describe("format bytes helpers: failures", () => {
+  it("reject once, with no unhandled rejection left behind", async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", record);
+    try {
+      const file = await encryptBytes(dek, Buffer.from("hello world"));
+      await assert.rejects(
+        decryptBytes(dek, file.subarray(0, HEADER_SIZE)),
+        (e: unknown) => e instanceof FormatError && e.code === "Truncated",
+      );
+      // Unhandled rejections are reported after the microtask queue drains.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off("unhandledRejection", record);
+    }
+  });
+});

@@ -14,6 +14,56 @@ const COMMANDS = [
   ["consortium", "show"],
   ["consortium", "stop"],
   ["status"],
+  ["query", "create"],
+  ["query", "propose"],
+  ["query", "review"],
+  ["query", "show"],
+  ["query", "approve"],
+  ["query", "reject"],
+  ["query", "withdraw"],
+  ["query", "list"],
+  ["consent", "enable"],
+  ["consent", "disable"],
+  ["consent", "show"],
+  ["run", "start"],
+  ["run", "status"],
+  ["run", "list"],
+  ["run", "statement"],
+  ["audit", "events"],
+  ["audit", "verify"],
+  ["member", "invite"],
+  ["member", "accept"],
+  ["member", "add"],
+  ["member", "activate"],
+  ["member", "list"],
+  ["user", "invite"],
+  ["user", "accept"],
+  ["user", "list"],
+  ["invitation", "show"],
+  ["invitation", "list"],
+  ["invitation", "revoke"],
+  ["proposal", "list"],
+  ["proposal", "show"],
+  ["proposal", "vote"],
+  ["proposal", "withdraw"],
+  ["contract", "create"],
+  ["contract", "show"],
+  ["contract", "list"],
+  ["contract", "propose"],
+  ["contract", "vote"],
+  ["contract", "policy", "show"],
+  ["dataset", "create"],
+  ["dataset", "encrypt"],
+  ["dataset", "upload"],
+  ["dataset", "publish"],
+  ["dataset", "list"],
+  ["dataset", "show"],
+  ["dataset", "download"],
+  ["dataset", "decrypt"],
+  ["dataset", "grant"],
+  ["dataset", "revoke"],
+  ["key", "create"],
+  ["key", "list"],
 ];
 
 describe("cleanroom --help", function () {
@@ -39,7 +89,23 @@ describe("cleanroom --help", function () {
   it("lists each noun with its one-line summary", async function () {
     const result = await cli.run(["--help"]);
     assert.equal(result.code, 0);
-    for (const noun of ["profile", "consortium", "status", "member", "user", "sandbox"]) {
+    for (const noun of [
+      "profile",
+      "consortium",
+      "status",
+      "member",
+      "user",
+      "invitation",
+      "proposal",
+      "contract",
+      "sandbox",
+      "dataset",
+      "key",
+      "query",
+      "consent",
+      "run",
+      "audit",
+    ]) {
       assert.match(result.stdout, new RegExp(`\\n {2}${noun}\\b.* {2}\\S`), noun);
     }
     const profile = await cli.run(["profile", "--help"]);
@@ -51,5 +117,12 @@ describe("cleanroom --help", function () {
     assert.equal(result.code, 1);
     assert.match(result.stderr, /unknown option '--nope'/);
     assert.doesNotMatch(result.stderr, /\n\s+at /);
+  });
+
+  it("--version after a command is that command's option, not the program's", async function () {
+    const result = await cli.run(["query", "approve", "c", "q", "--version", "2"]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /unknown option '--version'/);
+    assert.match((await cli.run(["--version"])).stdout, /^\d+\.\d+\.\d+\n$/);
   });
 });

@@ -1,0 +1,253 @@
+/**
+ * What the `dataset` verbs share: ids and `--location` parsing, storage credentials from flags
+ * or the environment, the owner's key file, and one-line errors for format and storage faults.
+ */
+import { Option, type Command } from "commander";
+import { stat } from "node:fs/promises";
+import { ID_PATTERN, type DatasetLocation } from "../../../contracts/src/dataset.js";
+import { base64Decode } from "../../../contracts/src/encoding.js";
+import { FormatError } from "../../../client/format/index.js";
+import {
+  StorageError,
+  openStorage,
+  type StorageBackend,
+  type StorageCredentials,
+} from "../../../client/storage/index.js";
+import type { Context } from "../../context.js";
+import { UserError } from "../../errors.js";
+import type { DatasetKeyFile, Profile } from "../../profile/store.js";
+
+export function checkId(value: string, what: string): string {
+  if (!ID_PATTERN.test(value)) {
+    throw new UserError(
+      `'${value}' is not a valid ${what}`,
+      "use letters, digits, '.', '_' and '-' (1 to 64), starting with a letter or digit",
+      "InvalidId",
+    );
+  }
+  return value;
+}
+
+/** The binding every file of a dataset is encrypted under. */
+export const bindingOf = (contractId: string, datasetId: string): string =>
+  `${contractId}/${datasetId}`;
+
+const LOCATION_HINT =
+  "use local:<path>, azure:<accountUrl>/<container>[/prefix] or s3:<bucket>[/prefix]";
+
+/** `local:<path>`, `azure:<accountUrl>/<container>[/prefix]`, `s3:<bucket>[/prefix]`. */
+export function parseLocation(
+  text: string,
+  s3: { endpoint?: string; region?: string } = {},
+): DatasetLocation {
+  const colon = text.indexOf(":");
+  const scheme = colon < 0 ? "" : text.slice(0, colon);
+  const rest = text.slice(colon + 1);
+  const bad = (why: string) =>
+    new UserError(`invalid location '${text}': ${why}`, LOCATION_HINT, "InvalidLocation");
+  switch (scheme) {
+    case "local":
+      if (rest === "") throw bad("no path");
+      return { kind: "local", path: rest };
+    case "azure": {
+      let url: URL;
+      try {
+        url = new URL(rest);
+      } catch {
+        throw bad("not a URL");
+      }
+      if (url.protocol !== "https:" && url.protocol !== "http:") throw bad("not an http(s) URL");
+      const parts = url.pathname.split("/").filter((p) => p !== "");
+      // Emulators (Azurite) put the account name in the path: http://127.0.0.1:10000/account.
+      const accountParts = /^[\d.]+$|^localhost$/.test(url.hostname) ? 1 : 0;
+      if (parts.length < accountParts + 1) throw bad("no container");
+      const accountUrl = `${url.origin}${accountParts ? `/${parts[0]}` : ""}`;
+      const container = parts[accountParts]!;
+      const prefix = parts.slice(accountParts + 1).join("/");
+      return { kind: "azure-blob", accountUrl, container, ...(prefix ? { prefix } : {}) };
+    }
+    case "s3": {
+      const parts = rest.split("/").filter((p) => p !== "");
+      if (parts.length === 0) throw bad("no bucket");
+      const prefix = parts.slice(1).join("/");
+      return {
+        kind: "s3",
+        ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+        ...(s3.region ? { region: s3.region } : {}),
+        bucket: parts[0]!,
+        ...(prefix ? { prefix } : {}),
+      };
+    }
+    default:
+      throw bad("unknown kind");
+  }
+}
+
+/** Human form of a location. */
+export function describeLocation(location: DatasetLocation): string {
+  const prefix = "prefix" in location && location.prefix ? `/${location.prefix}` : "";
+  switch (location.kind) {
+    case "local":
+      return `local:${location.path}`;
+    case "azure-blob":
+      return `azure:${location.accountUrl}/${location.container}${prefix}`;
+    case "s3":
+      return `s3:${location.bucket}${prefix}${location.endpoint ? ` (${location.endpoint})` : ""}`;
+  }
+}
+
+export interface CredentialOptions {
+  connectionString?: string;
+  accountKey?: string;
+  sas?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+/** The storage credential flags (each also read from the environment). */
+export function withCredentialOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--connection-string <text>", "Azure storage connection string").env(
+        "AZURE_STORAGE_CONNECTION_STRING",
+      ),
+    )
+    .addOption(
+      new Option("--account-key <key>", "Azure storage account key").env("AZURE_STORAGE_KEY"),
+    )
+    .addOption(new Option("--sas <token>", "Azure SAS token").env("AZURE_STORAGE_SAS_TOKEN"))
+    .addOption(new Option("--access-key-id <id>", "S3 access key id").env("AWS_ACCESS_KEY_ID"))
+    .addOption(
+      new Option("--secret-access-key <key>", "S3 secret access key").env("AWS_SECRET_ACCESS_KEY"),
+    );
+}
+
+/** The credentials for `location` from the flags / environment. */
+export function credentialsFor(
+  location: DatasetLocation,
+  options: CredentialOptions,
+): StorageCredentials {
+  if (location.kind === "azure-blob") {
+    if (options.accountKey) {
+      const account = new URL(location.accountUrl);
+      const name =
+        account.pathname.split("/").find((p) => p !== "") ?? account.hostname.split(".")[0]!;
+      return { kind: "azure-shared-key", accountName: name, accountKey: options.accountKey };
+    }
+    if (options.connectionString) {
+      return { kind: "azure-connection-string", connectionString: options.connectionString };
+    }
+    if (options.sas) return { kind: "azure-sas", sas: options.sas };
+    return { kind: "none" };
+  }
+  if (location.kind === "s3") {
+    if (options.accessKeyId && options.secretAccessKey) {
+      return {
+        kind: "s3-static",
+        accessKeyId: options.accessKeyId,
+        secretAccessKey: options.secretAccessKey,
+      };
+    }
+    throw new UserError(
+      "no S3 credentials",
+      "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --access-key-id and --secret-access-key",
+      "NoCredentials",
+    );
+  }
+  return { kind: "none" };
+}
+
+export function openLocation(
+  location: DatasetLocation,
+  options: CredentialOptions,
+): StorageBackend {
+  try {
+    return openStorage(location, credentialsFor(location, options));
+  } catch (error) {
+    throw userErrorOf(error) ?? error;
+  }
+}
+
+/** The owner's key file for the dataset, or a UserError saying how to get one. */
+export function ownedDataset(
+  ctx: Context,
+  profile: Profile,
+  contractId: string,
+  datasetId: string,
+): DatasetKeyFile {
+  checkId(contractId, "contract id");
+  checkId(datasetId, "dataset id");
+  const file = ctx.store.readDatasetKey(profile, contractId, datasetId);
+  if (file === undefined) {
+    throw new UserError(
+      `profile '${profile.name}' has no key for dataset ${contractId}/${datasetId}`,
+      `create it with \`cleanroom dataset create ${contractId} ${datasetId} …\` (only its owner holds the key)`,
+      "NotOwner",
+    );
+  }
+  return file;
+}
+
+export const dekOf = (file: DatasetKeyFile): Uint8Array => base64Decode(file.dek);
+
+/** Whether `path` is a folder (a UserError if it does not exist). */
+export async function isFolder(path: string, what: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    throw new UserError(`${what} ${path} does not exist`, "check the path", "NotFound");
+  }
+}
+
+const FORMAT_HINTS: Record<string, string> = {
+  NotEncrypted: "pass a file written by `cleanroom dataset encrypt`",
+  UnsupportedVersion: "upgrade cleanroom to read this file",
+  WrongKey:
+    "the file was encrypted for another dataset or with another key: check the contract and dataset ids and the profile",
+  Corrupted: "the file was changed after encryption: download or copy it again",
+  Truncated: "the file is incomplete: download or copy it again",
+  Extended: "the file has data appended after its end: download or copy it again",
+  Reordered: "the file's chunks were rearranged: download or copy it again",
+};
+
+const STORAGE_HINTS: Record<string, string> = {
+  NotFound: "check the dataset's location and that it was uploaded (`cleanroom dataset upload`)",
+  Unreachable: "check that the storage endpoint is up and reachable from here",
+  AccessDenied:
+    "check the storage credentials (AZURE_STORAGE_CONNECTION_STRING, --account-key, --sas, AWS_ACCESS_KEY_ID …)",
+  InvalidLocation: LOCATION_HINT,
+};
+
+/** A format or storage failure as a one-line UserError (undefined for anything else). */
+export function userErrorOf(error: unknown): UserError | undefined {
+  if (error instanceof FormatError) {
+    return new UserError(error.message, FORMAT_HINTS[error.code], error.code);
+  }
+  if (error instanceof StorageError) {
+    return new UserError(
+      error.message.split("\n").join(" "),
+      STORAGE_HINTS[error.code],
+      error.code,
+    );
+  }
+  if (error instanceof RangeError) return new UserError(error.message, "check --in and --out");
+  return undefined;
+}
+
+/** Runs `work`, mapping format and storage failures to one-line errors. */
+export async function mapped<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw userErrorOf(error) ?? error;
+  }
+}
+
+/** A governance "not found" as a one-line error naming the dataset. */
+export function isNotFound(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === "GovernanceError" &&
+    (error as Error & { status: number }).status === 404
+  );
+}

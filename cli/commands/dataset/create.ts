@@ -1,0 +1,151 @@
+/** `cleanroom dataset create`: plans a dataset and generates its key, kept in the owner's profile. */
+import type { Command } from "commander";
+import {
+  FIELD_TYPES,
+  validateDatasetDocument,
+  type DatasetField,
+  type DatasetLocation,
+} from "../../../contracts/src/dataset.js";
+import { base64Encode } from "../../../contracts/src/encoding.js";
+import { generateDek } from "../../../client/format/index.js";
+import { contextOf, defineCommand } from "../../command.js";
+import type { Context } from "../../context.js";
+import { UserError } from "../../errors.js";
+import { checkId, describeLocation, parseLocation } from "./common.js";
+
+export interface CreateDatasetOptions {
+  schema: string;
+  allowedFields?: string;
+  location: string;
+  s3Endpoint?: string;
+  region?: string;
+  format?: string;
+  description?: string;
+}
+
+export interface DatasetCreated {
+  contractId: string;
+  datasetId: string;
+  location: DatasetLocation;
+  schema: DatasetField[];
+  allowedFields: string[];
+  format: string;
+  keyFile: string;
+}
+
+function parseSchema(text: string): DatasetField[] {
+  return text
+    .split(",")
+    .filter((part) => part.trim() !== "")
+    .map((part) => {
+      const [name, type, extra] = part.trim().split(":");
+      if (!name || !type || extra !== undefined) {
+        throw new UserError(
+          `invalid schema field '${part.trim()}'`,
+          `write --schema name:type,… with types ${FIELD_TYPES.join(", ")}`,
+          "InvalidSchema",
+        );
+      }
+      return { name, type } as DatasetField;
+    });
+}
+
+/** A placeholder key reference so the planned document can be checked before publication. */
+const PLANNED_ENCRYPTION = { wrappedDek: base64Encode(new Uint8Array(256)), kekId: "planned" };
+
+export function runCreateDataset(
+  ctx: Context,
+  contractId: string,
+  datasetId: string,
+  options: CreateDatasetOptions,
+): DatasetCreated {
+  checkId(contractId, "contract id");
+  checkId(datasetId, "dataset id");
+  const profile = ctx.profile();
+  if (ctx.store.readDatasetKey(profile, contractId, datasetId) !== undefined) {
+    throw new UserError(
+      `dataset ${contractId}/${datasetId} already exists in profile '${profile.name}'`,
+      `see it with \`cleanroom dataset show ${contractId} ${datasetId}\`; creating it again would replace its key`,
+      "DatasetExists",
+    );
+  }
+  const schema = parseSchema(options.schema);
+  const allowedFields = options.allowedFields
+    ? options.allowedFields.split(",").map((f) => f.trim())
+    : schema.map((f) => f.name);
+  const s3 = {
+    ...(options.s3Endpoint ? { endpoint: options.s3Endpoint } : {}),
+    ...(options.region ? { region: options.region } : {}),
+  };
+  const location = parseLocation(options.location, s3);
+  const format = options.format ?? "csv";
+  const document: Record<string, unknown> = {
+    ...(options.description ? { description: options.description } : {}),
+    schema,
+    allowedFields,
+    location,
+    format,
+  };
+  const problems = validateDatasetDocument({ ...document, encryption: PLANNED_ENCRYPTION });
+  if (problems.length > 0) {
+    throw new UserError(
+      `invalid dataset: ${problems.join("; ")}`,
+      "fix --schema, --allowed-fields, --location or --format",
+      "InvalidDataset",
+    );
+  }
+  ctx.store.writeDatasetKey(profile, {
+    contractId,
+    datasetId,
+    dek: base64Encode(generateDek()),
+    document,
+    createdAt: new Date().toISOString(),
+  });
+  const view: DatasetCreated = {
+    contractId,
+    datasetId,
+    location,
+    schema,
+    allowedFields,
+    format,
+    keyFile: ctx.store.datasetKeyPath(profile, contractId, datasetId),
+  };
+  ctx.out.result(
+    view,
+    `Created dataset ${contractId}/${datasetId} at ${describeLocation(location)}; its key is in ${view.keyFile}\n` +
+      `Next: cleanroom dataset encrypt ${contractId} ${datasetId} --in <data> --out <encrypted>`,
+  );
+  return view;
+}
+
+export function datasetCreateCommand(): Command {
+  return defineCommand("create", {
+    summary: "plan a dataset and generate its encryption key",
+    description: `Records a dataset you own for a contract: its schema, the fields queries may
+      read, where its encrypted files will live and their format. Generates the dataset's random
+      256-bit data encryption key (DEK) and keeps it in your profile (mode 0600); it is never
+      printed. Nothing is sent to the consortium until \`cleanroom dataset publish\`.`,
+    examples: [
+      "cleanroom dataset create collab sales --schema id:string,amount:double --allowed-fields id,amount --location local:/data/enc/sales --format csv",
+      "cleanroom dataset create collab sales --schema id:string --location azure:https://acct.blob.core.windows.net/sales",
+      "cleanroom dataset create collab sales --schema id:string --location s3:my-bucket/sales --region eu-west-1",
+    ],
+  })
+    .argument("<contractId>", "the contract the dataset belongs to")
+    .argument("<datasetId>", "the dataset's id in the contract")
+    .requiredOption("--schema <fields>", `columns as name:type,… (${FIELD_TYPES.join(", ")})`)
+    .option("--allowed-fields <names>", "the fields queries may read (default: all)")
+    .requiredOption(
+      "--location <where>",
+      "local:<path> | azure:<accountUrl>/<container>[/prefix] | s3:<bucket>[/prefix]",
+    )
+    .option("--s3-endpoint <url>", "an S3-compatible endpoint (default: AWS)")
+    .option("--region <region>", "the S3 region")
+    .option("--format <format>", "csv or parquet", "csv")
+    .option("--description <text>", "a line describing the dataset")
+    .action(
+      (contractId: string, datasetId: string, options: CreateDatasetOptions, command: Command) => {
+        runCreateDataset(contextOf(command), contractId, datasetId, options);
+      },
+    );
+}

@@ -1,0 +1,49 @@
+/** `cleanroom query list`: a contract's queries and the state of their latest versions. */
+import type { Command } from "commander";
+import type { QueryView } from "../../../client/governance/index.js";
+import { contextOf, defineCommand } from "../../command.js";
+import type { Context } from "../../context.js";
+import { short, voteSummary } from "./shared.js";
+import { hinted } from "./hints.js";
+
+export async function runQueryList(ctx: Context, contractId: string): Promise<QueryView[]> {
+  const client = ctx.governance();
+  try {
+    const queries: QueryView[] = [];
+    for await (const query of client.app.items(client.app.listQueries(contractId))) {
+      queries.push(query);
+    }
+    if (queries.length === 0 && !ctx.out.json) {
+      ctx.out.note(`No queries in ${contractId} yet: propose one with \`cleanroom query create\`.`);
+    }
+    ctx.out.table(
+      queries,
+      [
+        { header: "query", value: (q) => q.queryId },
+        { header: "latest", value: (q) => `v${q.latestVersion}` },
+        { header: "state", value: (q) => q.versions[0]?.state ?? "" },
+        { header: "votes", value: (q) => (q.versions[0] ? voteSummary(q.versions[0]) : "") },
+        { header: "proposer", value: (q) => short(q.proposerId) },
+      ],
+      queries,
+    );
+    return queries;
+  } catch (error) {
+    throw hinted(error);
+  } finally {
+    client.close();
+  }
+}
+
+export function queryListCommand(): Command {
+  return defineCommand("list", {
+    summary: "list a contract's queries",
+    description: `Lists every query of a contract with its latest version, that version's state
+      and votes, and its proposer. Use \`cleanroom query show\` for all versions of one query.`,
+    examples: ["cleanroom query list analytics", "cleanroom query list analytics --json"],
+  })
+    .argument("<contractId>", "the contract")
+    .action(async (contractId: string, _options: unknown, command: Command) => {
+      await runQueryList(contextOf(command), contractId);
+    });
+}
