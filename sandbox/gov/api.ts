@@ -239,11 +239,16 @@ export class GovApi {
     return jsonResponse(200, { value });
   }
 
-  private proposalIdParam(ctx: Context): string | HttpResponse {
-    const id = ctx.params["proposalId"]!;
+  /** A hex id path parameter (`proposalId`, `memberId`, `userId`), or CCF's 400. */
+  private hexIdParam(ctx: Context, name: string, what: string): string | HttpResponse {
+    const id = ctx.params[name]!;
     return isHexId(id)
       ? id
-      : errorResponse(400, "InvalidResourceName", `'${id}' is not a valid hex-encoded proposal ID`);
+      : errorResponse(400, "InvalidResourceName", `'${id}' is not a valid hex-encoded ${what} ID`);
+  }
+
+  private proposalIdParam(ctx: Context): string | HttpResponse {
+    return this.hexIdParam(ctx, "proposalId", "proposal");
   }
 
   private getProposal(ctx: Context): HttpResponse {
@@ -265,14 +270,8 @@ export class GovApi {
   private getBallot(ctx: Context): HttpResponse {
     const id = this.proposalIdParam(ctx);
     if (typeof id !== "string") return id;
-    const memberId = ctx.params["memberId"]!;
-    if (!isHexId(memberId)) {
-      return errorResponse(
-        400,
-        "InvalidResourceName",
-        `'${memberId}' is not a valid hex-encoded member ID`,
-      );
-    }
+    const memberId = this.hexIdParam(ctx, "memberId", "member");
+    if (typeof memberId !== "string") return memberId;
     const info = ctx.gov.json<ProposalInfo>(Tables.proposalsInfo, id);
     if (!info) return errorResponse(404, "ProposalNotFound", `Proposal ${id} does not exist.`);
     const ballot = info.ballots[memberId];
@@ -451,14 +450,8 @@ export class GovApi {
   }
 
   private member(ctx: Context): HttpResponse {
-    const memberId = ctx.params["memberId"]!;
-    if (!isHexId(memberId)) {
-      return errorResponse(
-        400,
-        "InvalidResourceName",
-        `'${memberId}' is not a valid hex-encoded member ID`,
-      );
-    }
+    const memberId = this.hexIdParam(ctx, "memberId", "member");
+    if (typeof memberId !== "string") return memberId;
     const info = ctx.gov.json<MemberInfo>(Tables.membersInfo, memberId);
     if (!info) return errorResponse(404, "ResourceNotFound", `Member ${memberId} does not exist.`);
     return jsonResponse(200, this.memberDescription(ctx, memberId, info));
@@ -481,14 +474,8 @@ export class GovApi {
   }
 
   private user(ctx: Context): HttpResponse {
-    const userId = ctx.params["userId"]!;
-    if (!isHexId(userId)) {
-      return errorResponse(
-        400,
-        "InvalidResourceName",
-        `'${userId}' is not a valid hex-encoded user ID`,
-      );
-    }
+    const userId = this.hexIdParam(ctx, "userId", "user");
+    if (typeof userId !== "string") return userId;
     const cert = ctx.gov.text(Tables.usersCerts, userId);
     if (cert === undefined) {
       return errorResponse(404, "ResourceNotFound", `User ${userId} does not exist.`);
