@@ -4,9 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { CLI, exitOf, startSandboxProcess } from "../support/cli.js";
 import { FIXTURE_BUNDLE } from "../support/fixture.js";
@@ -123,6 +124,13 @@ describe("cleanroom sandbox start", function () {
     );
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^error: Bundle not found: .*nope\nhint: /);
+  });
+
+  it("runs as `npx cleanroom` from the repository, with no global install", async () => {
+    const root = fileURLToPath(new URL("../../../", import.meta.url));
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+    const { stdout } = await run("npx", ["--no-install", "cleanroom", "--version"], { cwd: root });
+    assert.equal(stdout.trim(), pkg.version);
   });
 
   it("teaches its options in --help", async () => {

@@ -71,7 +71,9 @@ Examples:
       } catch (error) {
         throw asUserError(error, options);
       }
-      const ws = relative(process.cwd(), sandbox.workspace) || ".";
+      // A workspace below the current folder reads best relative to it; otherwise absolute.
+      const below = relative(process.cwd(), sandbox.workspace) || ".";
+      const ws = below.startsWith("..") ? sandbox.workspace : below;
       out.result(
         { url: sandbox.url, workspace: sandbox.workspace, pid: process.pid },
         [
