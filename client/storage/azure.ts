@@ -30,14 +30,10 @@ import {
   type StorageCredentials,
   type StorageOptions,
   type UploadSource,
+  type DatasetLocation,
 } from "./types.js";
 
-export type AzureBlobLocation = {
-  kind: "azure-blob";
-  accountUrl: string;
-  container: string;
-  prefix?: string;
-};
+export type AzureBlobLocation = Extract<DatasetLocation, { kind: "azure-blob" }>;
 
 export class AzureBlobStorage implements StorageBackend {
   readonly location: AzureBlobLocation;

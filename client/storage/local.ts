@@ -16,12 +16,13 @@ import {
   type PutResult,
   type StorageBackend,
   type UploadSource,
+  type DatasetLocation,
 } from "./types.js";
 
 /** Temporary uploads live here, under the location's root; `list` never shows them. */
 export const LOCAL_TEMP_DIR = ".cleanroom-partial";
 
-type LocalLocation = { kind: "local"; path: string };
+type LocalLocation = Extract<DatasetLocation, { kind: "local" }>;
 
 export class LocalStorage implements StorageBackend {
   readonly location: LocalLocation;

@@ -33,15 +33,10 @@ import {
   type StorageCredentials,
   type StorageOptions,
   type UploadSource,
+  type DatasetLocation,
 } from "./types.js";
 
-export type S3Location = {
-  kind: "s3";
-  endpoint?: string;
-  region?: string;
-  bucket: string;
-  prefix?: string;
-};
+export type S3Location = Extract<DatasetLocation, { kind: "s3" }>;
 
 // The SDK warns once per process on Node < 22 that future releases will need Node 22. It is not
 // actionable for our users and must not show in command output; an explicit setting still wins.
