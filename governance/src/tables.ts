@@ -40,6 +40,8 @@ export const Tables = {
   accessGrantIndex: "public:cleanroom.access_grant_index",
   runs: "public:cleanroom.runs",
   runNonces: "cleanroom.run_nonces",
+  /** Per contract, the runs still Requested (what clean rooms poll), key `<contractId>`. */
+  pendingRuns: "public:cleanroom.pending_runs",
   keyReleases: "public:cleanroom.key_releases",
   oidcPublicKeys: "public:cleanroom.oidc_public_keys",
   oidcPrivateKeys: "cleanroom.oidc_private_keys",

@@ -36,12 +36,15 @@ import { badRequest, endpoint, forbidden, notFound } from "../lib/errors.js";
 import { recordEvent } from "../lib/events.js";
 import { intParam, jsonBody, pathParam, queryParams } from "../lib/http.js";
 import { signStatement, statementKey, unwrapDek, wrapToRunKey } from "../lib/keys.js";
-import { appendToList, listPage, pageBody } from "../lib/lists.js";
+import { appendToList, listPage, pageBody, type Page } from "../lib/lists.js";
 import { audited } from "../lib/refusals.js";
 import { JsonTable } from "../lib/records.js";
 import {
+  addPendingRun,
   isoTime,
   nowMs,
+  pendingRuns,
+  removePendingRun,
   requireRun,
   runKey,
   runListName,
@@ -160,6 +163,12 @@ export const requestRun = endpoint((request: Request): Response => {
     };
     runs.set(runKey(contractId, runId), run);
     appendToList(runListName(contractId), runId);
+    addPendingRun(contractId, {
+      runId,
+      queryId,
+      queryVersion: query.version,
+      requestedAt: run.requestedAt,
+    });
     recordEvent(contractId, "governance", {
       type: "run.requested",
       actor: caller.id,
@@ -187,6 +196,25 @@ export const listRuns = endpoint((request: Request): Response => {
   });
   const path = `/app/contracts/${encodeURIComponent(contractId)}/runs`;
   return { body: pageBody(value, page, path, limit) };
+});
+
+/**
+ * GET /contracts/{contractId}/pending-runs?start=&limit= (anonymous) — the runs waiting for a
+ * clean room, oldest first. Anonymous because the clean room has no identity before its claim;
+ * it reveals ids and times only, no parameters and no requester.
+ */
+export const listPendingRuns = endpoint((request: Request): Response => {
+  const contractId = pathParam(request, "contractId");
+  requireAcceptedContract(contractId);
+  const params = queryParams(request);
+  const start = intParam(params, "start", 0, 0, Number.MAX_SAFE_INTEGER);
+  const limit = intParam(params, "limit", 100, 1, 500);
+  const pending = pendingRuns(contractId);
+  const end = Math.min(pending.length, start + limit);
+  const page: Page = { items: [] };
+  if (end < pending.length) page.next = end;
+  const path = `/app/contracts/${encodeURIComponent(contractId)}/pending-runs`;
+  return { body: pageBody(pending.slice(start, end), page, path, limit) };
 });
 
 /** GET /contracts/{contractId}/runs/{runId} */
@@ -291,6 +319,7 @@ export const claimRun = runtimeEndpoint({ type: "run.claim" }, (request, contrac
   };
   if (evidence.hostData !== undefined) run.claim!.hostData = evidence.hostData;
   runs.set(key, run);
+  removePendingRun(contractId, runId);
   const details: Record<string, unknown> = {
     runId,
     platform: evidence.platform,

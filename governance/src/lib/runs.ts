@@ -62,6 +62,35 @@ export interface RunRecord {
 export const runs = new JsonTable<RunRecord>(Tables.runs);
 export const runNonces = new JsonTable<NonceRecord>(Tables.runNonces);
 
+/** A run as clean rooms discover it: enough to decide to claim it, nothing more. */
+export interface PendingRun {
+  runId: string;
+  queryId: string;
+  queryVersion: string;
+  requestedAt: string;
+}
+
+/**
+ * Per contract, its runs in state Requested, oldest first. Runs leave Requested only by a claim,
+ * so the index is kept by two writes (request, claim) and its size is the contract's backlog, not
+ * its history: a page costs the same however many runs the contract ever had.
+ */
+const pendingIndex = new JsonTable<PendingRun[]>(Tables.pendingRuns);
+
+export function pendingRuns(contractId: string): PendingRun[] {
+  return pendingIndex.get(contractId) ?? [];
+}
+
+export function addPendingRun(contractId: string, run: PendingRun): void {
+  pendingIndex.set(contractId, [...pendingRuns(contractId), run]);
+}
+
+export function removePendingRun(contractId: string, runId: string): void {
+  const kept = pendingRuns(contractId).filter((run) => run.runId !== runId);
+  if (kept.length === 0) pendingIndex.delete(contractId);
+  else pendingIndex.set(contractId, kept);
+}
+
 export const runKey = (contractId: string, runId: string) => `${contractId}/${runId}`;
 /** The list (lib/lists.ts) of a contract's runs, in order of request. */
 export const runListName = (contractId: string) => `runs:${contractId}`;
