@@ -1,0 +1,58 @@
+// What a loaded table holds: the allowed fields of an input, in schema order, each taken either
+// from the file or from the file's Hive partition values. The SQL never sees another column.
+import type { DatasetField } from "../../contracts/src/dataset.js";
+import { EngineError } from "./errors.js";
+import { duckdbType, findColumn, ident } from "./sql.js";
+import type { EngineInput, InputFile } from "./types.js";
+
+/** The allowed fields of an input, in schema order. */
+export function allowedColumns(input: EngineInput): DatasetField[] {
+  const allowed = new Set(input.allowedFields);
+  const fields = input.schema.filter((field) => allowed.has(field.name));
+  const missing = input.allowedFields.filter((name) => !fields.some((f) => f.name === name));
+  if (missing.length > 0 || fields.length === 0) {
+    throw new EngineError(
+      "InputInvalid",
+      `view '${input.view}': allowed fields must be a non-empty subset of the schema`,
+    );
+  }
+  return fields;
+}
+
+export function createTableSql(view: string, fields: DatasetField[]): string {
+  const columns = fields.map((f) => `${ident(f.name)} ${duckdbType(f.type)}`).join(", ");
+  return `CREATE TABLE ${ident(view)} (${columns})`;
+}
+
+/** How one file fills the table: a SELECT list and the partition values it binds. */
+export interface FilePlan {
+  selectList: string;
+  values: Record<string, string>;
+  /** The allowed fields read from the file itself (the others come from its partition). */
+  fromFile: DatasetField[];
+}
+
+/**
+ * The SELECT list loading `file`: a field named by the file's partition takes the partition value
+ * (cast to its type), any other is read from the file column of that name (`column` spells it,
+ * e.g. with a cast).
+ */
+export function planFile(
+  fields: DatasetField[],
+  file: InputFile,
+  column: (field: DatasetField) => string,
+): FilePlan {
+  const keys = Object.keys(file.partition);
+  const values: Record<string, string> = {};
+  const fromFile: DatasetField[] = [];
+  const select = fields.map((field, i) => {
+    const key = findColumn(keys, field.name);
+    if (key === undefined) {
+      fromFile.push(field);
+      return `${column(field)} AS ${ident(field.name)}`;
+    }
+    values[`p${i}`] = file.partition[key]!;
+    return `CAST($p${i} AS ${duckdbType(field.type)}) AS ${ident(field.name)}`;
+  });
+  return { selectList: select.join(", "), values, fromFile };
+}
