@@ -13,6 +13,7 @@ import { profileCommand } from "./commands/profile/index.js";
 import { proposalCommand } from "./commands/proposal/index.js";
 import { queryCommand } from "./commands/query/index.js";
 import { runCommand } from "./commands/run/index.js";
+import { runtimeCommand } from "./commands/runtime/index.js";
 import { sandboxCommand } from "./commands/sandbox/index.js";
 import { statusCommand } from "./commands/status/index.js";
 import { userCommand } from "./commands/user/index.js";
@@ -48,6 +49,7 @@ export function createProgram(): Command {
       .addCommand(queryCommand())
       .addCommand(consentCommand())
       .addCommand(runCommand())
+      .addCommand(runtimeCommand())
       .addCommand(auditCommand())
       .addHelpText(
         "after",

@@ -17,7 +17,7 @@ import type { Sandbox, SandboxOptions } from "./types.js";
 import { prepareWorkspace } from "./workspace.js";
 
 export type { GovernanceAction, Sandbox, SandboxOptions, SnpTrust } from "./types.js";
-export { BundleError } from "./bundle.js";
+export { BundleError, loadBundle } from "./bundle.js";
 
 /** The project's own governance bundle and its constitution additions, served by default. */
 export const DEFAULT_BUNDLE = new URL("../../governance/build/bundle.json", import.meta.url);

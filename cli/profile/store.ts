@@ -281,6 +281,19 @@ export class ProfileStore {
     }
   }
 
+  /** The key files of the datasets this persona owns in `contractId` (none: an empty list). */
+  listDatasetKeys(profile: Profile, contractId: string): DatasetKeyFile[] {
+    const dir = join(this.dir(profile.name), "datasets", contractId);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((name) => name.endsWith(".json"))
+      .sort()
+      .flatMap((name) => {
+        const file = this.readDatasetKey(profile, contractId, name.slice(0, -".json".length));
+        return file ? [file] : [];
+      });
+  }
+
   /** Writes the dataset's key file (mode 0600, its folders 0700), replacing it atomically. */
   writeDatasetKey(profile: Profile, file: DatasetKeyFile): void {
     const path = this.datasetKeyPath(profile, file.contractId, file.datasetId);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { dump, JSON_SCHEMA } from "js-yaml";
 import { identityId } from "../../client/identity.js";
 import { CliHome, errorLines, pidAlive } from "./run.js";
 
@@ -342,19 +343,21 @@ describe("cleanroom contract and proposal (two members, separate processes, a re
     assert.equal(voteAgain.code, 1);
     assert.match(errorLines(voteAgain).error, /has no open proposal \(it is Rejected\)/);
 
-    // Editing: without --draft-version the current draft is replaced...
+    // Editing (now in YAML): without --draft-version the current draft is replaced...
     document.policy.allowVirtual = true;
-    writeFileSync(file, JSON.stringify(document));
+    const yamlFile = join(dir, "marketing.yaml");
+    writeFileSync(yamlFile, `# edited\n${dump(document, { schema: JSON_SCHEMA })}`);
     const edited = await cli.json<{ version: string; previousVersion: string }>([
       "contract",
       "create",
       "marketing",
       "--file",
-      file,
+      yamlFile,
     ]);
     assert.equal(edited.previousVersion, saved.version);
     assert.notEqual(edited.version, saved.version);
-    assert.equal((await cli.json<ContractShow>(["contract", "show", "marketing"])).state, "Draft");
+    const draft = await cli.json<ContractShow>(["contract", "show", "marketing"]);
+    assert.deepEqual([draft.state, draft.policy.allowVirtual], ["Draft", true]);
     // ...and with a stale --draft-version it is refused, naming what to do.
     const stale = await cli.run([
       "contract",
@@ -449,15 +452,22 @@ describe("cleanroom contract and proposal (two members, separate processes, a re
     assert.equal(missing.code, 1);
     assert.match(errorLines(missing).error, /^ContractNotFound: /);
 
+    // YAML is read like JSON and checked by the same validator, which names the field.
     writeFileSync(join(dir, "c.yaml"), "participants: []\n");
     const yaml = await cli.run(["contract", "create", "y", "--file", join(dir, "c.yaml")]);
     assert.equal(yaml.code, 1);
-    assert.match(errorLines(yaml).hint, /JSON/);
+    assert.match(errorLines(yaml).error, /^invalid contract document: document\.participants /);
+    assert.match(errorLines(yaml).hint, /c\.yaml/);
+    // A syntax error names the file, line and column.
+    writeFileSync(join(dir, "bad.yaml"), "participants:\n  - id: x\n   kind: user\n");
+    const badYaml = await cli.run(["contract", "create", "y", "--file", join(dir, "bad.yaml")]);
+    assert.equal(badYaml.code, 1);
+    assert.match(errorLines(badYaml).error, /bad\.yaml:3:\d+: not valid YAML \(/);
 
-    writeFileSync(join(dir, "broken.json"), "{");
+    writeFileSync(join(dir, "broken.json"), '{\n  "participants": [] "policy": {}\n}');
     const broken = await cli.run(["contract", "create", "y", "--file", join(dir, "broken.json")]);
     assert.equal(broken.code, 1);
-    assert.match(errorLines(broken).error, /is not JSON/);
+    assert.match(errorLines(broken).error, /broken\.json:2:\d+: not valid JSON/);
 
     const noMeasurement = await cli.run([
       "contract",

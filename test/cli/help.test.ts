@@ -29,6 +29,13 @@ const COMMANDS = [
   ["run", "status"],
   ["run", "list"],
   ["run", "statement"],
+  ["run", "logs"],
+  ["run", "output"],
+  ["runtime", "start"],
+  ["runtime", "status"],
+  ["runtime", "logs"],
+  ["runtime", "stop"],
+  ["contract", "policy", "verify"],
   ["audit", "events"],
   ["audit", "verify"],
   ["member", "invite"],
@@ -104,6 +111,7 @@ describe("cleanroom --help", function () {
       "query",
       "consent",
       "run",
+      "runtime",
       "audit",
     ]) {
       assert.match(result.stdout, new RegExp(`\\n {2}${noun}\\b.* {2}\\S`), noun);

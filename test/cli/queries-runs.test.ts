@@ -378,7 +378,7 @@ describe("cleanroom query, consent, run and audit (separate processes, a real sa
     assert.equal(result.code, 1, result.stderr);
     const { error, hint } = errorLines(result);
     assert.equal(error, `run ${runId} failed: view audience has 3 rows, fewer than 100`);
-    assert.match(hint, /audit events/);
+    assert.equal(hint, `see its story with \`cleanroom run logs ${CONTRACT} ${runId}\``);
     const runs = await nw<Run[]>(["run", "list", CONTRACT]);
     assert.deepEqual(
       runs.map((r) => [r.runId, r.state]),

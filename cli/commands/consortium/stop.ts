@@ -2,7 +2,8 @@
 import type { Command } from "commander";
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
-import { isSandbox, stopProcess } from "./process.js";
+import { stopProcess } from "../../background.js";
+import { isSandbox } from "./process.js";
 
 export interface ConsortiumStopped {
   profile: string;

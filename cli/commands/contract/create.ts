@@ -89,12 +89,13 @@ export async function runContractCreate(
 
 export function contractCreateCommand(): Command {
   return defineCommand("create", {
-    summary: "save a contract draft from a JSON file or flags",
+    summary: "save a contract draft from a YAML or JSON file, or flags",
     description:
       "As a member, saves a draft of the contract: who collaborates (participants), which\n" +
       "clean-room runtimes may obtain keys (measurements, host data, whether virtual attestation is\n" +
-      "allowed), consent defaults and the token policy. Give the document as JSON with --file (YAML\n" +
-      "is not supported), or build one with flags for a quick start: --participant name=<profile or\n" +
+      "allowed), consent defaults and the token policy. Give the document as a YAML or JSON file\n" +
+      "with --file (start from contracts/templates/contract.yaml: quote hex values in YAML), or\n" +
+      "build one with flags for a quick start: --participant name=<profile or\n" +
       "id> (repeat; a consortium member becomes a member participant, anyone else a user),\n" +
       "--measurement, --host-data, --allow-virtual, --audience (tokens then live at most 1 h);\n" +
       "consent defaults are execution on, logging and telemetry off.\n\n" +
@@ -102,13 +103,13 @@ export function contractCreateCommand(): Command {
       "that version and refuses if someone saved another since. The draft takes effect only once\n" +
       "proposed (`cleanroom contract propose`) and accepted by every member.",
     examples: [
-      "cleanroom contract create sales --file contract.json",
+      "cleanroom contract create sales --file contracts/templates/contract.yaml",
       "cleanroom contract create sales --participant operator=operator --participant northwind=northwind --measurement 00 --allow-virtual",
       "cleanroom contract create sales --file contract.json --draft-version 2.41 --json",
     ],
   })
     .argument("<contractId>", "the contract's id (letters, digits, '.', '_', '-')")
-    .option("--file <contract.json>", "the contract document (JSON)")
+    .option("--file <contract.yaml>", "the contract document (YAML, or JSON if it ends in .json)")
     .option("--participant <name=profile|id>", "a participant (repeat)", collect)
     .option("--measurement <hex>", "an allowed runtime measurement (repeat)", collect)
     .option("--host-data <hex>", "allowed SEV-SNP host data (repeat; default: any)", collect)

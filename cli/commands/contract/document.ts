@@ -1,9 +1,7 @@
 /**
- * A contract document for `contract create`: read from a JSON file, or built from flags for a
+ * A contract document for `contract create`: read from a YAML or JSON file, or built from flags for a
  * quick start; either way checked by the shared validator, whose message names the field.
  */
-import { readFileSync } from "node:fs";
-import { extname } from "node:path";
 import {
   validateContractDocument,
   validateContractId,
@@ -11,6 +9,7 @@ import {
   type Participant,
 } from "../../../contracts/src/contract.js";
 import type { Context } from "../../context.js";
+import { readDocument } from "../../documents.js";
 import { UserError } from "../../errors.js";
 
 export interface DocumentFlags {
@@ -46,36 +45,6 @@ export function checkDocument(value: unknown, source: string): ContractDocument 
     throw new UserError(
       `invalid contract document: ${(error as Error).message}`,
       `fix that field in ${source} (see docs/governance.md, "Contracts")`,
-      "InvalidContract",
-    );
-  }
-}
-
-function readDocumentFile(file: string): unknown {
-  const ext = extname(file).toLowerCase();
-  if (ext === ".yaml" || ext === ".yml") {
-    throw new UserError(
-      `${file}: YAML contract files are not supported yet`,
-      "write the contract as JSON (the same fields), e.g. contract.json",
-      "UnsupportedFormat",
-    );
-  }
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new UserError(
-      `cannot read ${file} (${(error as { code?: string }).code ?? "error"})`,
-      "pass the path of a JSON contract document with --file",
-      "FileNotFound",
-    );
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new UserError(
-      `${file} is not JSON: ${(error as Error).message}`,
-      'a contract looks like {"participants": [...], "policy": {...}, "consentDefaults": {...}}',
       "InvalidContract",
     );
   }
@@ -139,11 +108,16 @@ export async function contractDocument(
         "UsageError",
       );
     }
-    return checkDocument(readDocumentFile(flags.file), flags.file);
+    const parsed = readDocument(flags.file, {
+      what: "contract",
+      code: "InvalidContract",
+      option: "--file",
+    });
+    return checkDocument(parsed, flags.file);
   }
   if ((flags.participant?.length ?? 0) === 0) {
     throw new UserError(
-      "a contract needs its document: --file contract.json, or --participant and --measurement",
+      "a contract needs its document: --file contract.yaml, or --participant and --measurement",
       "e.g. cleanroom contract create sales --participant operator=operator --measurement <hex> --allow-virtual",
       "UsageError",
     );

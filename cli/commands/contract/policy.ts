@@ -1,58 +1,25 @@
-/** `cleanroom contract policy show`: the clean-room policy of a contract's accepted version. */
+/** `cleanroom contract policy show|verify`: the clean-room policy of a contract's accepted version. */
 import type { Command } from "commander";
 import { contextOf, defineCommand, defineGroup } from "../../command.js";
 import type { Context } from "../../context.js";
-import { UserError } from "../../errors.js";
-import { refusal } from "../proposal/common.js";
-import { checkContractId } from "./document.js";
+import { acceptedPolicy, type PolicyView } from "./accepted-policy.js";
 import { describePolicy } from "./show.js";
-
-export interface PolicyView {
-  contractId: string;
-  /** The accepted version the policy comes from. */
-  version: string;
-  sequence: number;
-  measurements: string[];
-  /** Allowed SEV-SNP host data; null means any. */
-  hostData: string[] | null;
-  allowVirtual: boolean;
-}
+import { contractPolicyVerifyCommand } from "./verify.js";
 
 export async function runContractPolicyShow(ctx: Context, contractId: string): Promise<PolicyView> {
-  checkContractId(contractId);
-  const client = ctx.governance();
-  try {
-    const contract = await client.app.contract(contractId);
-    const accepted = contract.accepted;
-    if (!accepted) {
-      throw new UserError(
-        `contract ${contractId} has no accepted version yet (it is ${contract.state}): no policy is in force`,
-        `members accept it with \`cleanroom contract vote ${contractId} --accept\`; see the draft with \`cleanroom contract show ${contractId}\``,
-        "NotAccepted",
-      );
-    }
-    const policy = accepted.document.policy;
-    const view: PolicyView = {
-      contractId,
-      version: accepted.version,
-      sequence: accepted.sequence ?? 1,
-      measurements: policy.measurements,
-      hostData: policy.hostData ?? null,
-      allowVirtual: policy.allowVirtual,
-    };
-    ctx.out.result(
-      view,
-      [
-        `Clean-room policy of contract ${ctx.out.style.bold(contractId)} (accepted version ${view.version}, #${view.sequence}):`,
-        ...describePolicy(policy),
-      ].join("\n"),
-    );
-    return view;
-  } catch (error) {
-    throw refusal(error);
-  } finally {
-    client.close();
-  }
+  const view = await acceptedPolicy(ctx, contractId);
+  ctx.out.result(
+    view,
+    [
+      `Clean-room policy of contract ${ctx.out.style.bold(contractId)} (accepted version ${view.version}, #${view.sequence}):`,
+      ...describePolicy({
+        measurements: view.measurements,
+        ...(view.hostData ? { hostData: view.hostData } : {}),
+        allowVirtual: view.allowVirtual,
+      }),
+    ].join("\n"),
+  );
+  return view;
 }
 
 export function contractPolicyShowCommand(): Command {
@@ -80,5 +47,7 @@ export function contractPolicyCommand(): Command {
     "the clean-room policy of a contract",
     "Which clean-room runtimes may obtain a contract's keys and tokens: measurements, host data,\n" +
       "and whether virtual attestation is allowed.",
-  ).addCommand(contractPolicyShowCommand());
+  )
+    .addCommand(contractPolicyShowCommand())
+    .addCommand(contractPolicyVerifyCommand());
 }

@@ -28,7 +28,7 @@ export async function runContractPropose(
     if (!contract.draft) {
       throw new UserError(
         `contract ${contractId} has no draft to propose`,
-        `save one with \`cleanroom contract create ${contractId} --file contract.json\``,
+        `save one with \`cleanroom contract create ${contractId} --file contract.yaml\``,
         "NoDraft",
       );
     }

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import {
   FIELD_TYPES,
   validateDatasetDocument,
+  type DatasetDocument,
   type DatasetField,
   type DatasetLocation,
 } from "../../../contracts/src/dataset.js";
@@ -10,13 +11,16 @@ import { base64Encode } from "../../../contracts/src/encoding.js";
 import { generateDek } from "../../../client/format/index.js";
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
+import { readDocument } from "../../documents.js";
 import { UserError } from "../../errors.js";
 import { checkId, describeLocation, parseLocation } from "./common.js";
 
 export interface CreateDatasetOptions {
-  schema: string;
+  /** The whole planned document, YAML or JSON (instead of the flags below). */
+  file?: string;
+  schema?: string;
   allowedFields?: string;
-  location: string;
+  location?: string;
   s3Endpoint?: string;
   region?: string;
   format?: string;
@@ -53,6 +57,72 @@ function parseSchema(text: string): DatasetField[] {
 /** A placeholder key reference so the planned document can be checked before publication. */
 const PLANNED_ENCRYPTION = { wrappedDek: base64Encode(new Uint8Array(256)), kekId: "planned" };
 
+/** The planned document (no key reference yet) from the flags. */
+function plannedFromFlags(options: CreateDatasetOptions): Record<string, unknown> {
+  if (options.schema === undefined || options.location === undefined) {
+    throw new UserError(
+      "a dataset needs --schema and --location, or --file with its document",
+      "e.g. --schema id:string,amount:double --location local:/data/enc/sales, or --file contracts/templates/dataset.yaml",
+      "UsageError",
+    );
+  }
+  const schema = parseSchema(options.schema);
+  const allowedFields = options.allowedFields
+    ? options.allowedFields.split(",").map((f) => f.trim())
+    : schema.map((f) => f.name);
+  const s3 = {
+    ...(options.s3Endpoint ? { endpoint: options.s3Endpoint } : {}),
+    ...(options.region ? { region: options.region } : {}),
+  };
+  return {
+    ...(options.description ? { description: options.description } : {}),
+    schema,
+    allowedFields,
+    location: parseLocation(options.location, s3),
+    format: options.format ?? "csv",
+  };
+}
+
+/** The planned document from a YAML or JSON file; the key reference comes at publication. */
+function plannedFromFile(file: string, options: CreateDatasetOptions): Record<string, unknown> {
+  const flags = [
+    options.schema,
+    options.allowedFields,
+    options.location,
+    options.s3Endpoint,
+    options.region,
+    options.format,
+    options.description,
+  ];
+  if (flags.some((flag) => flag !== undefined)) {
+    throw new UserError(
+      "--file and the document options (--schema, --location, …) go separately",
+      "put everything in the file, or leave --file out",
+      "UsageError",
+    );
+  }
+  const document = readDocument(file, {
+    what: "dataset",
+    code: "InvalidDataset",
+    option: "--file",
+  });
+  if (document === null || typeof document !== "object" || Array.isArray(document)) {
+    throw new UserError(
+      `${file} is not a dataset document`,
+      "see contracts/templates/dataset.yaml",
+      "InvalidDataset",
+    );
+  }
+  if ("encryption" in document) {
+    throw new UserError(
+      `${file} has an encryption field`,
+      "leave it out: `cleanroom dataset publish` adds the wrapped key",
+      "InvalidDataset",
+    );
+  }
+  return { format: "csv", ...document };
+}
+
 export function runCreateDataset(
   ctx: Context,
   contractId: string,
@@ -69,31 +139,22 @@ export function runCreateDataset(
       "DatasetExists",
     );
   }
-  const schema = parseSchema(options.schema);
-  const allowedFields = options.allowedFields
-    ? options.allowedFields.split(",").map((f) => f.trim())
-    : schema.map((f) => f.name);
-  const s3 = {
-    ...(options.s3Endpoint ? { endpoint: options.s3Endpoint } : {}),
-    ...(options.region ? { region: options.region } : {}),
-  };
-  const location = parseLocation(options.location, s3);
-  const format = options.format ?? "csv";
-  const document: Record<string, unknown> = {
-    ...(options.description ? { description: options.description } : {}),
-    schema,
-    allowedFields,
-    location,
-    format,
-  };
+  const document =
+    options.file !== undefined ? plannedFromFile(options.file, options) : plannedFromFlags(options);
   const problems = validateDatasetDocument({ ...document, encryption: PLANNED_ENCRYPTION });
   if (problems.length > 0) {
     throw new UserError(
       `invalid dataset: ${problems.join("; ")}`,
-      "fix --schema, --allowed-fields, --location or --format",
+      options.file !== undefined
+        ? `fix ${options.file}`
+        : "fix --schema, --allowed-fields, --location or --format",
       "InvalidDataset",
     );
   }
+  const { schema, allowedFields, location, format } = document as unknown as Omit<
+    DatasetDocument,
+    "encryption"
+  >;
   ctx.store.writeDatasetKey(profile, {
     contractId,
     datasetId,
@@ -124,8 +185,13 @@ export function datasetCreateCommand(): Command {
     description: `Records a dataset you own for a contract: its schema, the fields queries may
       read, where its encrypted files will live and their format. Generates the dataset's random
       256-bit data encryption key (DEK) and keeps it in your profile (mode 0600); it is never
-      printed. Nothing is sent to the consortium until \`cleanroom dataset publish\`.`,
+      printed. Nothing is sent to the consortium until \`cleanroom dataset publish\`.
+
+      Give the dataset with flags, or its whole document (schema, allowedFields, location,
+      format, and what only a document says: partitioning, labels) as a YAML or JSON file with
+      --file; start from contracts/templates/dataset.yaml.`,
     examples: [
+      "cleanroom dataset create collab sales --file contracts/templates/dataset.yaml",
       "cleanroom dataset create collab sales --schema id:string,amount:double --allowed-fields id,amount --location local:/data/enc/sales --format csv",
       "cleanroom dataset create collab sales --schema id:string --location azure:https://acct.blob.core.windows.net/sales",
       "cleanroom dataset create collab sales --schema id:string --location s3:my-bucket/sales --region eu-west-1",
@@ -133,15 +199,19 @@ export function datasetCreateCommand(): Command {
   })
     .argument("<contractId>", "the contract the dataset belongs to")
     .argument("<datasetId>", "the dataset's id in the contract")
-    .requiredOption("--schema <fields>", `columns as name:type,… (${FIELD_TYPES.join(", ")})`)
+    .option(
+      "--file <dataset.yaml>",
+      "the dataset document without its key (YAML, or JSON if it ends in .json)",
+    )
+    .option("--schema <fields>", `columns as name:type,… (${FIELD_TYPES.join(", ")})`)
     .option("--allowed-fields <names>", "the fields queries may read (default: all)")
-    .requiredOption(
+    .option(
       "--location <where>",
       "local:<path> | azure:<accountUrl>/<container>[/prefix] | s3:<bucket>[/prefix]",
     )
     .option("--s3-endpoint <url>", "an S3-compatible endpoint (default: AWS)")
     .option("--region <region>", "the S3 region")
-    .option("--format <format>", "csv or parquet", "csv")
+    .option("--format <format>", "csv or parquet (default: csv)")
     .option("--description <text>", "a line describing the dataset")
     .action(
       (contractId: string, datasetId: string, options: CreateDatasetOptions, command: Command) => {

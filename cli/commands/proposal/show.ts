@@ -42,7 +42,7 @@ export interface ProposalView {
 }
 
 /** A member's ballot source, or undefined when it has not voted. */
-async function ballotOf(
+export async function ballotOf(
   gov: GovClient,
   proposalId: string,
   memberId: string,

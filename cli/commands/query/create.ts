@@ -55,8 +55,12 @@ export function queryCreateCommand(): Command {
         name the SQL uses) and the dataset it writes, and proposes it as version 1. The owners of
         those datasets are its approvers: it may run only once every one of them approves it.
 
-        The query is checked locally before it is sent, as governance will check it.`,
+        Or give the whole document — SQL segments, inputs, output, parameters, preconditions and
+        thresholds — as a YAML or JSON file with --file (start from
+        contracts/templates/query.yaml). The query is checked locally before it is sent, as
+        governance will check it.`,
       examples: [
+        "cleanroom query create analytics overlap --file contracts/templates/query.yaml",
         "cleanroom query create analytics overlap --sql overlap.sql --input northwind-audience:audience --input woodgrove-customers:customers --output woodgrove-output --min-group-size 10",
         "cleanroom query create analytics daily --sql daily.sql --input sales:sales --output report --parameter since:date --json",
       ],

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import type { QueryView } from "../../../client/governance/index.js";
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
-import { short, voteSummary } from "./shared.js";
+import { latestOf, short, voteSummary } from "./shared.js";
 import { hinted } from "./hints.js";
 
 export async function runQueryList(ctx: Context, contractId: string): Promise<QueryView[]> {
@@ -21,8 +21,14 @@ export async function runQueryList(ctx: Context, contractId: string): Promise<Qu
       [
         { header: "query", value: (q) => q.queryId },
         { header: "latest", value: (q) => `v${q.latestVersion}` },
-        { header: "state", value: (q) => q.versions[0]?.state ?? "" },
-        { header: "votes", value: (q) => (q.versions[0] ? voteSummary(q.versions[0]) : "") },
+        { header: "state", value: (q) => latestOf(q)?.state ?? "" },
+        {
+          header: "votes",
+          value: (q) => {
+            const latest = latestOf(q);
+            return latest ? voteSummary(latest) : "";
+          },
+        },
         { header: "proposer", value: (q) => short(q.proposerId) },
       ],
       queries,

@@ -11,8 +11,10 @@ export function queryProposeCommand(): Command {
       description: `Replaces the query's SQL, inputs, output and rules with a new version (the next
         number after its latest). Every version needs its approvers' votes again, and older
         versions that were still waiting for votes become stale. Only the query's proposer may do
-        this.`,
+        this. Give the new version with the same options as \`query create\`, or as a YAML or
+        JSON file with --file.`,
       examples: [
+        "cleanroom query propose analytics overlap --file overlap-v2.yaml",
         "cleanroom query propose analytics overlap --sql overlap-v2.sql --input northwind-audience:audience --input woodgrove-customers:customers --output woodgrove-output --min-group-size 20",
       ],
     }),

@@ -14,12 +14,15 @@ import {
 } from "../../../contracts/src/query.js";
 import type { AppClient, QueryVersion, QueryView } from "../../../client/governance/index.js";
 import { integer } from "../../command.js";
+import { readDocument } from "../../documents.js";
 import { UserError } from "../../errors.js";
 
 export interface QueryDocumentOptions {
-  sql: string;
+  /** The whole document, YAML or JSON (instead of the flags below). */
+  file?: string;
+  sql?: string;
   input: string[];
-  output: string;
+  output?: string;
   description?: string;
   minGroupSize?: number;
   groupBy?: string;
@@ -32,14 +35,18 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** The options of `query create` and `query propose`. */
 export function withDocumentOptions(command: Command): Command {
   return command
-    .requiredOption("--sql <file>", "the SQL: statements separated by lines of ---")
-    .requiredOption(
+    .option(
+      "--file <query.yaml>",
+      "the whole query document (YAML, or JSON if it ends in .json) instead of the options below",
+    )
+    .option("--sql <file>", "the SQL: statements separated by lines of ---")
+    .option(
       "--input <datasetId:view>",
       "a dataset the query reads, and the view name its SQL uses (repeat)",
       collect,
       [],
     )
-    .requiredOption("--output <datasetId>", "the dataset the result is written to")
+    .option("--output <datasetId>", "the dataset the result is written to")
     .option("--description <text>", "what the query is for")
     .option(
       "--min-group-size <n>",
@@ -86,8 +93,29 @@ function parameterOf(spec: string): [string, QueryParameter] {
   return [name, { type: type as ParameterType, required: flag === undefined }];
 }
 
-/** The query document the options describe, validated as governance will validate it. */
-export function queryDocumentFrom(options: QueryDocumentOptions): QueryDocument {
+/** Whether any option that builds the document was given (they do not mix with --file). */
+function hasDocumentFlags(options: QueryDocumentOptions): boolean {
+  return (
+    options.sql !== undefined ||
+    options.input.length > 0 ||
+    options.output !== undefined ||
+    options.description !== undefined ||
+    options.minGroupSize !== undefined ||
+    options.groupBy !== undefined ||
+    options.minRows !== undefined ||
+    options.parameter.length > 0
+  );
+}
+
+/** The document built from --sql, --input, --output and the rest. */
+function documentFromFlags(options: QueryDocumentOptions): QueryDocument {
+  if (options.sql === undefined || options.input.length === 0 || options.output === undefined) {
+    throw new UserError(
+      "a query needs --sql, --input (at least one) and --output, or --file with the whole document",
+      "e.g. --sql overlap.sql --input northwind-audience:audience --output woodgrove-output, or --file contracts/templates/query.yaml",
+      "UsageError",
+    );
+  }
   if (!existsSync(options.sql)) {
     throw new UserError(`no SQL file at ${options.sql}`, "pass --sql <file>", "InvalidQuery");
   }
@@ -118,11 +146,34 @@ export function queryDocumentFrom(options: QueryDocumentOptions): QueryDocument 
       document.thresholds.groupBy = options.groupBy.split(",").map((c) => c.trim());
     }
   }
+  return document;
+}
+
+/** The query document from --file or the options, validated as governance will validate it. */
+export function queryDocumentFrom(options: QueryDocumentOptions): QueryDocument {
+  let document: QueryDocument;
+  if (options.file !== undefined) {
+    if (hasDocumentFlags(options)) {
+      throw new UserError(
+        "--file and the document options (--sql, --input, --output, …) go separately",
+        "put everything in the file, or leave --file out",
+        "UsageError",
+      );
+    }
+    document = readDocument(options.file, {
+      what: "query",
+      code: "InvalidQuery",
+      option: "--file",
+    }) as QueryDocument;
+  } else {
+    document = documentFromFlags(options);
+  }
+  const source = options.file ?? "the SQL file or the options";
   const problems = validateQueryDocument(document);
   if (problems.length > 0) {
     throw new UserError(
       `the query is invalid: ${problems.join("; ")}`,
-      "fix the SQL file or the options and try again",
+      `fix ${source} and try again`,
       "InvalidQuery",
     );
   }
@@ -164,6 +215,14 @@ export async function resolveVersion(
     throw new UserError(`query ${queryId} has no versions`, "propose one", "QueryNotFound");
   }
   return latest;
+}
+
+/**
+ * A query's latest version. `GET …/queries` lists each query with its `latest` version only (not
+ * the `versions` the client's QueryView type declares); `GET …/queries/{id}` gives `versions`.
+ */
+export function latestOf(view: QueryView): QueryVersion | undefined {
+  return (view as QueryView & { latest?: QueryVersion }).latest ?? view.versions?.[0];
 }
 
 export const short = (id: string) => (id.length > 16 ? `${id.slice(0, 12)}…` : id);

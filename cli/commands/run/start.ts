@@ -130,7 +130,7 @@ export async function runStart(
     if (run.state === "Failed") {
       throw new UserError(
         `run ${run.runId} failed: ${run.failure?.reason ?? "no reason given"}`,
-        `see its events with \`cleanroom audit events ${contractId} --scope runtime\``,
+        `see its story with \`cleanroom run logs ${contractId} ${run.runId}\``,
         "RunFailed",
       );
     }

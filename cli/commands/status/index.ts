@@ -1,12 +1,22 @@
 /**
- * `cleanroom status`: where the current persona stands with its consortium. Starts with what the
- * service knows of it (GET /app/me over mTLS); later sections (invitations, votes, runs) add to
- * `StatusView`.
+ * `cleanroom status`: where the current persona stands with its consortium and what it still has
+ * to do. Who the service takes it for (GET /app/me over mTLS); for a member, its activation, its
+ * invitations and the open proposals awaiting its vote; for every contract it sees, the queries
+ * awaiting its approval, its datasets not yet published or granted, and runs in progress or
+ * recently ended. Every "to do" comes with the command that does it.
  */
 import type { Command } from "commander";
+import type { ContractSummary, GovernanceClient } from "../../../client/governance/index.js";
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
 import { UserError } from "../../errors.js";
+import type { Profile } from "../../profile/store.js";
+import { contractStanding, contractTodos, type ContractStanding, type Todo } from "./contracts.js";
+import { memberStanding, memberTodos, type MemberStanding } from "./consortium.js";
+import { describeStatus } from "./describe.js";
+import { runtimeTodos } from "./runtime.js";
+
+export type { Todo } from "./contracts.js";
 
 export interface StatusView {
   profile: string;
@@ -15,6 +25,33 @@ export interface StatusView {
   kind: "member" | "user";
   id: string;
   displayName: string | null;
+  /** A member's side: activation, invitations, open proposals (null for a user). */
+  consortium: MemberStanding | null;
+  contracts: ContractStanding[];
+  /** What this persona should do next, each with its command. */
+  todo: Todo[];
+}
+
+async function allContracts(client: GovernanceClient): Promise<ContractSummary[]> {
+  const contracts: ContractSummary[] = [];
+  for await (const c of client.app.items(client.app.listContracts({ limit: 100 }))) {
+    contracts.push(c);
+  }
+  return contracts;
+}
+
+async function standings(
+  ctx: Context,
+  client: GovernanceClient,
+  profile: Profile,
+  me: string,
+): Promise<ContractStanding[]> {
+  const contracts = await allContracts(client);
+  return Promise.all(
+    contracts.map((c) =>
+      contractStanding(client.app, c, me, ctx.store.listDatasetKeys(profile, c.contractId)),
+    ),
+  );
 }
 
 export async function runStatus(ctx: Context): Promise<StatusView> {
@@ -30,10 +67,19 @@ export async function runStatus(ctx: Context): Promise<StatusView> {
     if (me.kind === "anonymous" || !me.registered) {
       throw new UserError(
         `profile '${profile.name}' is not registered with the consortium at ${origin}`,
-        `a member must invite it; then accept with \`cleanroom ${profile.kind ?? "user"} accept\` (its id: ${profile.id.slice(0, 16)}…)`,
+        `a member must invite it; then accept with \`cleanroom ${profile.kind ?? "user"} accept <invitationId> --code-file <file>\` (its id: ${profile.id.slice(0, 16)}…)`,
         "NotRegistered",
       );
     }
+    const [consortium, contracts] = await Promise.all([
+      me.kind === "member" ? memberStanding(client, me.id) : Promise.resolve(null),
+      standings(ctx, client, profile, me.id),
+    ]);
+    const todo = [
+      ...(consortium ? memberTodos(consortium) : []),
+      ...contracts.flatMap(contractTodos),
+      ...runtimeTodos(ctx, profile, contracts),
+    ];
     const view: StatusView = {
       profile: profile.name,
       endpoint: origin,
@@ -41,13 +87,11 @@ export async function runStatus(ctx: Context): Promise<StatusView> {
       kind: me.kind,
       id: me.id,
       displayName: (me.kind === "user" ? me.displayName : undefined) ?? null,
+      consortium,
+      contracts,
+      todo,
     };
-    const { bold } = ctx.out.style;
-    const who = view.displayName ? `${view.displayName}, ` : "";
-    ctx.out.result(
-      view,
-      `${bold(view.profile)}: ${view.kind} (${who}id ${view.id.slice(0, 12)}…) of ${view.endpoint}, service ${view.serviceStatus}`,
-    );
+    ctx.out.result(view, describeStatus(view, ctx.out.style).join("\n"));
     return view;
   } finally {
     client.close();
@@ -56,12 +100,19 @@ export async function runStatus(ctx: Context): Promise<StatusView> {
 
 export function statusCommand(): Command {
   return defineCommand("status", {
-    summary: "show where the current persona stands with its consortium",
+    summary: "show where the current persona stands and what it still has to do",
     description:
       "Connects to the profile's consortium with the profile's own certificate (mutual TLS,\n" +
-      "pinned service certificate) and shows what the service knows of this persona: member or\n" +
-      "user, its id, and the service's status. Fails with a hint when the consortium cannot be\n" +
-      "reached or has not registered this persona yet.",
+      "pinned service certificate) and shows what the service knows of this persona (member or\n" +
+      "user, its id, the service's status), then what it still has to do, each with the command\n" +
+      "to run: for a member, activating itself, adding members who accepted its invitations and\n" +
+      "voting on open proposals; for everyone, approving queries that wait for its vote,\n" +
+      "publishing and granting access to its datasets, fetching finished outputs of its sinks,\n" +
+      "and for an operator, starting the clean room for requested runs. It also lists what waits\n" +
+      "on others: open invitations, votes still missing, runs in progress and runs that ended\n" +
+      "in the last 24 hours.\n\n" +
+      "--json gives the same as one document (`todo` holds the commands). Fails with a hint when\n" +
+      "the consortium cannot be reached or has not registered this persona yet.",
     examples: [
       "cleanroom status",
       "cleanroom status --profile northwind",
