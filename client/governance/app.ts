@@ -134,6 +134,9 @@ export interface QueryView {
   versions: QueryVersion[];
 }
 
+/** A query as `GET …/queries` lists it: its latest version only. */
+export type QuerySummary = Omit<QueryView, "versions"> & { latest: QueryVersion };
+
 export interface Runnable {
   runnable: boolean;
   code?: string;
@@ -280,6 +283,12 @@ export interface Run {
   failure?: { reason: string; failedAt: string };
   version: string;
 }
+
+/** A run as `GET …/runs` lists it (`run()` gives the whole record). */
+export type RunSummary = Pick<
+  Run,
+  "runId" | "queryId" | "queryVersion" | "state" | "requestedBy" | "requestedAt"
+>;
 
 export interface RunStatement {
   /** The JSON text governance signed. */
@@ -583,7 +592,7 @@ export class AppClient {
     return this.read(`${contractPath(contractId)}/queries/${seg(queryId)}`, { version });
   }
 
-  listQueries(contractId: string, options?: PageOptions): Promise<Page<QueryView>> {
+  listQueries(contractId: string, options?: PageOptions): Promise<Page<QuerySummary>> {
     return this.page(`${contractPath(contractId)}/queries`, options);
   }
 
@@ -689,7 +698,7 @@ export class AppClient {
     return this.read(`${contractPath(contractId)}/runs/${seg(runId)}`);
   }
 
-  listRuns(contractId: string, options?: PageOptions): Promise<Page<Run>> {
+  listRuns(contractId: string, options?: PageOptions): Promise<Page<RunSummary>> {
     return this.page(`${contractPath(contractId)}/runs`, options);
   }
 

@@ -14,7 +14,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { BUILD_ROOT, measureRuntime } from "../../runtime/index.js";
 import { stopChildren } from "./cli.js";
 import type { DataSizes } from "./data.js";
 import { Journal } from "./journal.js";
@@ -113,9 +112,17 @@ async function main(): Promise<number> {
       setUpConsortium(world),
     );
     // The clean room's measurement, as members compute it from the runtime build they approve.
-    const measurement = measureRuntime(BUILD_ROOT, { platform: "virtual" });
-    await journal.phase("contract", "Contract and clean-room policy", () =>
-      agreeContract(world, consortium, measurement),
+    const measurement = await journal.phase(
+      "contract",
+      "Contract and clean-room policy",
+      async () => {
+        const { measurement } = await world.operator.json<{ measurement: string }>([
+          "runtime",
+          "measure",
+        ]);
+        await agreeContract(world, consortium, measurement);
+        return measurement;
+      },
     );
     const data = await journal.phase("data", "Datasets: generate, encrypt, upload, publish", () =>
       publishData(world, opts.seed, sizes(opts.rows)),

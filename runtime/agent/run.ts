@@ -227,6 +227,14 @@ async function execute(
     });
     rowCounts["output"] = result.report.rowCounts["output"] ?? result.rows;
     lap("query");
+    // The engine's split of the phase: the approved SQL, then thresholds and output projection.
+    const queryMs = durationsMs["query"]!;
+    const thresholdsMs = Math.min(
+      Math.round(result.report.durationsMs["thresholds"] ?? 0),
+      queryMs,
+    );
+    durationsMs["query"] = queryMs - thresholdsMs;
+    durationsMs["thresholds"] = thresholdsMs;
 
     await report.phase("write", { rowCounts, durationsMs });
     const hash = createHash("sha256");
@@ -238,7 +246,11 @@ async function execute(
       () => undefined,
     );
     const object = outputObject(runId);
-    await secrets.storages.get(output.datasetId)!.put(object, hashing(encrypted, hash));
+    const sink = secrets.storages.get(output.datasetId)!;
+    // A local sink folder is the runtime's own to make; cloud containers are the owner's
+    // (`dataset grant --write` creates them), and a write-only grant could not.
+    if (!needsGrant(output.document.location)) await sink.create();
+    await sink.put(object, hashing(encrypted, hash));
     lap("write");
 
     const outputDigests = [{ datasetId: output.datasetId, object, sha256: hash.digest("hex") }];

@@ -31,7 +31,8 @@ import { CliHome, errorLines } from "./run.js";
 const CONTRACT = "collab";
 const base = `/app/contracts/${CONTRACT}`;
 const SQL = [
-  "CREATE TEMP TABLE joined AS SELECT a.segment FROM audience a JOIN customers c ON a.customer_key = c.customer_key",
+  "--- joined",
+  "SELECT a.segment FROM audience a JOIN customers c ON a.customer_key = c.customer_key",
   "---",
   "SELECT segment, COUNT(*) AS overlap FROM joined GROUP BY segment",
   "",

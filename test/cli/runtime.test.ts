@@ -186,10 +186,9 @@ describe("cleanroom runtime, run output and policy verify (the real clean room)"
     await json(profile, ["dataset", "publish", CONTRACT, id]);
   }
 
-  /** The sink, planned from a YAML document; its owner prepares the folder it is written to. */
+  /** The sink, planned from a YAML document; the clean room makes its (local) folder. */
   async function sink(profile: string, id: string) {
     const folder = join(data, id);
-    mkdirSync(folder, { recursive: true });
     const file = join(data, `${id}.yaml`);
     writeFileSync(
       file,

@@ -3,20 +3,14 @@
  * runtime build (this installation's by default) and says whether the contract's accepted policy
  * allows it.
  */
-import { Option, type Command } from "commander";
-import { resolve } from "node:path";
-import { contextOf, defineCommand, integer } from "../../command.js";
+import type { Command } from "commander";
+import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
 import { UserError } from "../../errors.js";
-import { runtimeEntry } from "../runtime/runtime.js";
+import { measureBuild, withMeasureOptions, type MeasureOptions } from "../runtime/measure.js";
 import { acceptedPolicy } from "./accepted-policy.js";
 
-export interface PolicyVerifyOptions {
-  runtime?: string;
-  platform: "virtual" | "snp";
-  memoryLimit?: string;
-  threads?: number;
-}
+export type PolicyVerifyOptions = MeasureOptions;
 
 export interface PolicyVerdict {
   contractId: string;
@@ -33,33 +27,12 @@ export interface PolicyVerdict {
   allowVirtual: boolean;
 }
 
-async function measure(root: string, options: PolicyVerifyOptions): Promise<string> {
-  const engine: { memoryLimit?: string; threads?: number } = {};
-  if (options.memoryLimit !== undefined) engine.memoryLimit = options.memoryLimit;
-  if (options.threads !== undefined) engine.threads = options.threads;
-  const { measureRuntime } = await runtimeEntry();
-  try {
-    return measureRuntime(root, {
-      platform: options.platform,
-      ...(Object.keys(engine).length > 0 ? { engine } : {}),
-    });
-  } catch (error) {
-    throw new UserError(
-      `cannot measure the runtime build at ${root}: ${(error as Error).message}`,
-      "pass --runtime the build folder that holds runtime/, client/ and contracts/ (e.g. dist)",
-      "InvalidRuntime",
-    );
-  }
-}
-
 export async function runContractPolicyVerify(
   ctx: Context,
   contractId: string,
   options: PolicyVerifyOptions,
 ): Promise<PolicyVerdict> {
-  const root =
-    options.runtime !== undefined ? resolve(options.runtime) : (await runtimeEntry()).BUILD_ROOT;
-  const measurement = await measure(root, options);
+  const { runtime: root, measurement } = await measureBuild(options);
   const policy = await acceptedPolicy(ctx, contractId);
   const verdict: PolicyVerdict = {
     contractId,
@@ -99,9 +72,10 @@ export async function runContractPolicyVerify(
 }
 
 export function contractPolicyVerifyCommand(): Command {
-  return defineCommand("verify", {
-    summary: "recompute the runtime's measurement and check it against a contract's policy",
-    description: `Recomputes the clean-room runtime's measurement — SHA-384 of a manifest of every
+  return withMeasureOptions(
+    defineCommand("verify", {
+      summary: "recompute the runtime's measurement and check it against a contract's policy",
+      description: `Recomputes the clean-room runtime's measurement — SHA-384 of a manifest of every
       file of the runtime build (runtime/, client/, contracts/src/) and of its configuration
       (platform, engine limits; docs/runtime.md, "Measurement") — from this installation's
       build, or the build at --runtime, and says whether the contract's accepted clean-room
@@ -110,22 +84,13 @@ export function contractPolicyVerifyCommand(): Command {
       Under SEV-SNP, governance checks the hardware's launch measurement of the confidential
       container, which includes this build; the value here is the one the virtual platform
       states.`,
-    examples: [
-      "cleanroom contract policy verify collab",
-      "cleanroom contract policy verify collab --runtime ./release/dist --json",
-      "cleanroom contract policy verify collab --threads 4",
-    ],
-  })
-    .argument("<contractId>", "the contract")
-    .option("--runtime <dir>", "a runtime build folder (default: this installation's)")
-    .addOption(
-      new Option("--platform <platform>", "the runtime's attestation platform")
-        .choices(["virtual", "snp"])
-        .default("virtual"),
-    )
-    .option("--memory-limit <size>", "the runtime's DuckDB memory limit, if it is given one")
-    .option("--threads <n>", "the runtime's DuckDB threads, if it is given a number", integer(1))
-    .action(async (contractId: string, options: PolicyVerifyOptions, command: Command) => {
-      await runContractPolicyVerify(contextOf(command), contractId, options);
-    });
+      examples: [
+        "cleanroom contract policy verify collab",
+        "cleanroom contract policy verify collab --runtime ./release/dist --json",
+        "cleanroom contract policy verify collab --threads 4",
+      ],
+    }).argument("<contractId>", "the contract"),
+  ).action(async (contractId: string, options: PolicyVerifyOptions, command: Command) => {
+    await runContractPolicyVerify(contextOf(command), contractId, options);
+  });
 }

@@ -94,6 +94,8 @@ export async function runGrant(
         "NoCredentials",
       );
     }
+    // The clean room's write grant cannot create the sink's container: the owner makes it now.
+    if (access === "write") await mapped(() => opened.create());
     const grant = await mapped(() => grantAzureAccess(opened, { access, expiresAt }));
     ({ policyId, sas: value, expiresAt: expiry } = grant);
     kind = "azure-sas";
@@ -105,6 +107,7 @@ export async function runGrant(
         "NoCredentials",
       );
     }
+    if (access === "write") await mapped(() => openLocation(location, options).create());
     const grant = await mapped(async () =>
       createS3Grant(
         location,

@@ -1,15 +1,15 @@
 /** `cleanroom query list`: a contract's queries and the state of their latest versions. */
 import type { Command } from "commander";
-import type { QueryView } from "../../../client/governance/index.js";
+import type { QuerySummary } from "../../../client/governance/index.js";
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
 import { latestOf, short, voteSummary } from "./shared.js";
 import { hinted } from "./hints.js";
 
-export async function runQueryList(ctx: Context, contractId: string): Promise<QueryView[]> {
+export async function runQueryList(ctx: Context, contractId: string): Promise<QuerySummary[]> {
   const client = ctx.governance();
   try {
-    const queries: QueryView[] = [];
+    const queries: QuerySummary[] = [];
     for await (const query of client.app.items(client.app.listQueries(contractId))) {
       queries.push(query);
     }

@@ -11,8 +11,14 @@ import {
   type ParameterType,
   type QueryDocument,
   type QueryParameter,
+  type QuerySegment,
 } from "../../../contracts/src/query.js";
-import type { AppClient, QueryVersion, QueryView } from "../../../client/governance/index.js";
+import type {
+  AppClient,
+  QuerySummary,
+  QueryVersion,
+  QueryView,
+} from "../../../client/governance/index.js";
 import { integer } from "../../command.js";
 import { readDocument } from "../../documents.js";
 import { UserError } from "../../errors.js";
@@ -39,7 +45,10 @@ export function withDocumentOptions(command: Command): Command {
       "--file <query.yaml>",
       "the whole query document (YAML, or JSON if it ends in .json) instead of the options below",
     )
-    .option("--sql <file>", "the SQL: statements separated by lines of ---")
+    .option(
+      "--sql <file>",
+      "the SQL: statements separated by lines of --- (`--- name` names the next one)",
+    )
     .option(
       "--input <datasetId:view>",
       "a dataset the query reads, and the view name its SQL uses (repeat)",
@@ -67,13 +76,21 @@ export function withDocumentOptions(command: Command): Command {
     );
 }
 
-/** SQL segments: the file's text split at lines holding only `---`; blank segments are dropped. */
-export function sqlSegments(text: string): { statement: string }[] {
-  return text
-    .split(/^[ \t]*---[ \t]*$/m)
-    .map((segment) => segment.trim())
-    .filter((segment) => segment !== "")
-    .map((statement) => ({ statement }));
+/**
+ * SQL segments: the file's text split at lines `---`; a separator line may name the segment after
+ * it (`--- joined`), which later segments then read as a table. Blank segments are dropped.
+ */
+export function sqlSegments(text: string): QuerySegment[] {
+  const parts = text.split(/^[ \t]*---[ \t]*(?:([A-Za-z_][A-Za-z0-9_]*)[ \t]*)?$/m);
+  const segments: QuerySegment[] = [];
+  // split() with a capture group alternates text, name, text, name, …: a name labels what follows.
+  for (let i = 0; i < parts.length; i += 2) {
+    const statement = (parts[i] ?? "").trim();
+    if (statement === "") continue;
+    const name = i > 0 ? parts[i - 1] : undefined;
+    segments.push(name === undefined ? { statement } : { name, statement });
+  }
+  return segments;
 }
 
 function parameterOf(spec: string): [string, QueryParameter] {
@@ -217,12 +234,9 @@ export async function resolveVersion(
   return latest;
 }
 
-/**
- * A query's latest version. `GET …/queries` lists each query with its `latest` version only (not
- * the `versions` the client's QueryView type declares); `GET …/queries/{id}` gives `versions`.
- */
-export function latestOf(view: QueryView): QueryVersion | undefined {
-  return (view as QueryView & { latest?: QueryVersion }).latest ?? view.versions?.[0];
+/** A query's latest version: listed queries carry only it, a read query all its versions. */
+export function latestOf(view: QueryView | QuerySummary): QueryVersion | undefined {
+  return "latest" in view ? view.latest : view.versions[0];
 }
 
 export const short = (id: string) => (id.length > 16 ? `${id.slice(0, 12)}…` : id);

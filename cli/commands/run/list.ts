@@ -1,15 +1,15 @@
 /** `cleanroom run list`: a contract's runs. */
 import type { Command } from "commander";
-import type { Run } from "../../../client/governance/index.js";
+import type { RunSummary } from "../../../client/governance/index.js";
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
 import { short } from "./shared.js";
 import { hinted } from "../query/hints.js";
 
-export async function runList(ctx: Context, contractId: string): Promise<Run[]> {
+export async function runList(ctx: Context, contractId: string): Promise<RunSummary[]> {
   const client = ctx.governance();
   try {
-    const runs: Run[] = [];
+    const runs: RunSummary[] = [];
     for await (const run of client.app.items(client.app.listRuns(contractId))) runs.push(run);
     if (runs.length === 0 && !ctx.out.json) {
       ctx.out.note(`No runs in ${contractId} yet: request one with \`cleanroom run start\`.`);

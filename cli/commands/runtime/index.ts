@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { defineGroup } from "../../command.js";
 import { runtimeLogsCommand } from "./logs.js";
+import { runtimeMeasureCommand } from "./measure.js";
 import { runtimeStartCommand } from "./start.js";
 import { runtimeStatusCommand } from "./status.js";
 import { runtimeStopCommand } from "./stop.js";
@@ -16,5 +17,6 @@ export function runtimeCommand(): Command {
     .addCommand(runtimeStartCommand())
     .addCommand(runtimeStatusCommand())
     .addCommand(runtimeLogsCommand())
+    .addCommand(runtimeMeasureCommand())
     .addCommand(runtimeStopCommand());
 }

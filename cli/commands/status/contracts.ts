@@ -8,7 +8,8 @@ import type {
   AppClient,
   ContractSummary,
   Run,
-  QueryView,
+  QuerySummary,
+  RunSummary,
 } from "../../../client/governance/index.js";
 import { GovernanceError } from "../../../client/governance/index.js";
 import type { DatasetRecord } from "../../../contracts/src/dataset.js";
@@ -79,7 +80,7 @@ async function all<T>(app: AppClient, first: Promise<{ value: T[]; nextLink?: st
   return items;
 }
 
-function queryStanding(view: QueryView, me: string): QueryStanding | undefined {
+function queryStanding(view: QuerySummary, me: string): QueryStanding | undefined {
   const latest = latestOf(view);
   if (!latest || latest.state !== "Proposed") return undefined;
   const ballot = latest.ballots[me];
@@ -100,7 +101,7 @@ const isEnded = (state: Run["state"]) => state === "Completed" || state === "Fai
 export const SHOWN_ACTIVE = 20;
 export const SHOWN_ENDED = 5;
 
-function candidates(runs: readonly Run[]): Run[] {
+function candidates(runs: readonly RunSummary[]): RunSummary[] {
   const ended = runs.filter((r) => isEnded(r.state)).slice(-SHOWN_ENDED);
   return [...runs.filter((r) => !isEnded(r.state)).slice(-SHOWN_ACTIVE), ...ended];
 }
