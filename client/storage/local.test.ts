@@ -30,6 +30,13 @@ describe("client/storage local folder", () => {
     () => sibling,
   );
 
+  it("reads objects in pieces of the encrypted format's chunk size", async () => {
+    await store.put("big.bin", Readable.from([Buffer.alloc(3 << 20, 1)]));
+    const sizes: number[] = [];
+    for await (const piece of await store.get("big.bin")) sizes.push((piece as Buffer).length);
+    assert.deepEqual(sizes, [1 << 20, 1 << 20, 1 << 20]);
+  });
+
   it("removes the temporary file of an interrupted upload", async () => {
     await assert.rejects(store.put("t.bin", interruptedSource(Buffer.alloc(4 << 20), 2 << 20)));
     assert.deepEqual(readdirSync(join(dir, "data", LOCAL_TEMP_DIR)), []);

@@ -241,6 +241,13 @@ describe("runtime: attested runs over local, Azure Blob and S3 datasets", functi
     assert.equal(run.state, "Completed", run.failure?.reason);
     assert.equal(run.claim!.measurement, runtime.handle.measurement);
     assert.deepEqual(run.result!.rowCounts, { "input:sales": 5, "input:ads": 4, output: 2 });
+    assert.deepEqual(Object.keys(run.result!.durationsMs), [
+      "keys",
+      "load",
+      "query",
+      "thresholds",
+      "write",
+    ]);
 
     const object = `runs/${runId}/output.csv`;
     const ciphertext = await bytesOf(await report.get(object));

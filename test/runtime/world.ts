@@ -41,6 +41,7 @@ export interface RunRecord {
   failure?: { reason: string };
   result?: {
     rowCounts: Record<string, number>;
+    durationsMs: Record<string, number>;
     outputDigests: { datasetId: string; object: string; sha256: string }[];
   };
   claim?: { measurement: string };
