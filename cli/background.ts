@@ -6,8 +6,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { UserError } from "./errors.js";
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { pause } from "./pause.js";
 
 /** Whether `pid` is a live process (not a zombie). */
 export function isRunning(pid: number): boolean {
@@ -131,7 +130,7 @@ async function waitReady<Ready>(
         launch.timeoutCode,
       );
     }
-    await sleep(100);
+    await pause(100);
   }
 }
 
@@ -146,10 +145,10 @@ export async function stopProcess(pid: number, graceMs = 30_000): Promise<"stopp
   while (isRunning(pid)) {
     if (Date.now() > deadline) {
       process.kill(pid, "SIGKILL");
-      while (isRunning(pid)) await sleep(50);
+      while (isRunning(pid)) await pause(50);
       return "killed";
     }
-    await sleep(50);
+    await pause(50);
   }
   return "stopped";
 }

@@ -8,6 +8,7 @@ import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
 import { hinted } from "../query/hints.js";
 import { eventLine, runEventsFrom, runSummary } from "./story.js";
+import { pause } from "../../pause.js";
 
 export interface RunLogsOptions {
   follow?: boolean;
@@ -23,16 +24,6 @@ export interface RunLogs {
 }
 
 const ended = (run: Run) => run.state === "Completed" || run.state === "Failed";
-
-const pause = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const stop = () => (clearTimeout(timer), resolve());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", stop);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", stop, { once: true });
-  });
 
 export async function runLogs(
   ctx: Context,

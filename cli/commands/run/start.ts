@@ -10,6 +10,7 @@ import type { Context } from "../../context.js";
 import { UserError } from "../../errors.js";
 import { runDetails, runLine, stepOf } from "./shared.js";
 import { hinted } from "../query/hints.js";
+import { pause } from "../../pause.js";
 
 export interface RunStartOptions {
   param: string[];
@@ -53,8 +54,6 @@ function parameterValue(name: string, text: string, declared?: QueryParameter): 
       return text;
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function runStart(
   ctx: Context,
@@ -122,7 +121,7 @@ export async function runStart(
             "Timeout",
           );
         }
-        await sleep(options.pollMs ?? 500);
+        await pause(options.pollMs ?? 500);
       }
     } finally {
       progress.done();

@@ -9,6 +9,7 @@ import { contextOf, defineCommand, integer } from "../../command.js";
 import type { Context } from "../../context.js";
 import { chosenContract, isAgent, readLaunch, runtimeWorkspace } from "./local.js";
 import { runtimeEntry, type LogEntry } from "./runtime.js";
+import { pause } from "../../pause.js";
 
 export interface RuntimeLogsOptions {
   contract?: string;
@@ -48,16 +49,6 @@ function readEntries(path: string, from: number): { entries: LogEntry[]; next: n
     });
   return { entries, next: from + end };
 }
-
-const pause = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const stop = () => (clearTimeout(timer), resolve());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", stop);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", stop, { once: true });
-  });
 
 export async function runRuntimeLogs(
   ctx: Context,
