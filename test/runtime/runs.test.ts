@@ -7,7 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import type { Readable } from "node:stream";
 import type { DatasetLocation } from "../../contracts/src/dataset.js";
 import { decryptBytes } from "../../client/format/index.js";
@@ -159,6 +161,44 @@ describe("runtime: attested runs over local, Azure Blob and S3 datasets", functi
       ],
     });
 
+    // northwind's visits as Parquet in a local folder (the test makes the file with DuckDB).
+    const parquet = join(world.folder, "visits.parquet");
+    const duckdb = await DuckDBInstance.create(":memory:");
+    const connection = await duckdb.connect();
+    await connection.run(
+      `COPY (SELECT * FROM (VALUES ('north', 2.5, 'x@n'), ('north', 1.5, 'y@n'), ('south', 4.0, 'z@s'))` +
+        ` AS t(region, amount, email)) TO '${parquet}' (FORMAT parquet)`,
+    );
+    connection.closeSync();
+    duckdb.closeSync();
+    const visitsLocation: DatasetLocation = { kind: "local", path: join(world.folder, "visits") };
+    await world.publish(northwind, "visits", {
+      location: visitsLocation,
+      storage: openStorage(visitsLocation),
+      format: "parquet",
+      schema: [
+        { name: "region", type: "string" },
+        { name: "amount", type: "double" },
+        { name: "email", type: "string" },
+      ],
+      allowedFields: ["region", "amount"],
+      files: { "visits.parquet": await readFile(parquet) },
+    });
+    await world.approveQuery(
+      "visits-by-region",
+      {
+        sql: [
+          {
+            statement:
+              "SELECT region, SUM(amount) AS total, COUNT(*) AS n FROM visits GROUP BY region ORDER BY region",
+          },
+        ],
+        inputs: [{ datasetId: "visits", view: "visits" }],
+        output: { datasetId: "report" },
+      },
+      [northwind, woodgrove],
+    );
+
     await world.approveQuery(
       "by-region",
       {
@@ -292,6 +332,21 @@ describe("runtime: attested runs over local, Azure Blob and S3 datasets", functi
     });
     const [, row] = rowsOf(text.toString("utf8"));
     assert.deepEqual(row!.map(Number), [101, 2]);
+  });
+
+  it("reads a Parquet input, projected to its allowed fields", async () => {
+    const run = await world.finished(await world.requestRun("visits-by-region"));
+    assert.equal(run.state, "Completed", run.failure?.reason);
+    assert.equal(run.result!.rowCounts["input:visits"], 3);
+    const ciphertext = await bytesOf(await report.get(`runs/${run.runId}/output.csv`));
+    const text = await decryptBytes(world.deks.get("report")!, ciphertext, {
+      binding: `${CONTRACT}/report`,
+    });
+    assert.deepEqual(rowsOf(text.toString("utf8")), [
+      ["region", "total", "n"],
+      ["north", "4.0", "2"],
+      ["south", "4.0", "1"],
+    ]);
   });
 
   it("drops groups below the output threshold, and fails a run whose precondition fails", async () => {

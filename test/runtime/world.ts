@@ -69,7 +69,8 @@ export interface World {
       schema: DatasetField[];
       allowedFields?: string[];
       partitioning?: { by: string[] };
-      files?: Record<string, string>;
+      format?: "csv" | "parquet";
+      files?: Record<string, string | Uint8Array>;
     },
   ): Promise<void>;
   approveQuery(queryId: string, document: QueryDocument, approvers: Identity[]): Promise<void>;
@@ -165,8 +166,8 @@ export async function startWorld(
       const dek = randomBytes(32);
       deks.set(datasetId, dek);
       await spec.storage.create();
-      for (const [name, text] of Object.entries(spec.files ?? {})) {
-        const sealed = await encryptBytes(dek, Buffer.from(text), {
+      for (const [name, content] of Object.entries(spec.files ?? {})) {
+        const sealed = await encryptBytes(dek, Buffer.from(content), {
           binding: `${CONTRACT}/${datasetId}`,
         });
         await spec.storage.put(name, Readable.from([sealed]));
@@ -179,7 +180,7 @@ export async function startWorld(
         schema: spec.schema,
         allowedFields: spec.allowedFields ?? spec.schema.map((f) => f.name),
         location: spec.location,
-        format: "csv",
+        format: spec.format ?? "csv",
         encryption: { wrappedDek, kekId: kek.kekId },
         ...(spec.partitioning ? { partitioning: spec.partitioning } : {}),
       };
