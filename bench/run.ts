@@ -28,7 +28,8 @@ import type { DatasetField, DatasetLocation } from "../contracts/src/dataset.js"
 import type { QueryDocument } from "../contracts/src/query.js";
 import { decryptBytes, decryptStream, encryptStream } from "../client/format/index.js";
 import { openStorage } from "../client/storage/index.js";
-import { bindingOf, outputObject } from "../runtime/agent/run.js";
+import { bindingOf } from "../client/format/index.js";
+import { outputObject } from "../runtime/agent/run.js";
 import { writeWithDuckDB } from "../runtime/engine/fixtures.test.js";
 import { duckdbType } from "../runtime/engine/sql.js";
 import { CONTRACT, logged, startWorld, type Runtime, type World } from "../test/runtime/world.js";

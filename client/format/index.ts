@@ -1,4 +1,5 @@
 /** Public entry of the encrypted file format (docs/formats.md). */
+export { bindingOf } from "./binding.js";
 export { FormatError, type FormatErrorCode } from "./errors.js";
 export {
   DEFAULT_CHUNK_SIZE,

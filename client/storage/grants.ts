@@ -18,7 +18,7 @@ import { generateBlobSASQueryParameters, type SignedIdentifier } from "@azure/st
 import { normalisePrefix } from "./common.js";
 import type { AzureBlobLocation, AzureBlobStorage } from "./azure.js";
 import type { S3Location } from "./s3.js";
-import { StorageError, type StorageCredentials } from "./types.js";
+import { StorageError, type DatasetLocation, type StorageCredentials } from "./types.js";
 
 export type GrantAccess = "read" | "write";
 
@@ -47,6 +47,46 @@ export interface S3AccessGrant {
 }
 
 export type AccessGrant = AzureAccessGrant | S3AccessGrant;
+
+/** The name `cleanroom dataset grant` gives a grant by default, and the one the clean room asks for. */
+export const grantName = (datasetId: string, access: GrantAccess): string =>
+  `${datasetId}-${access}`;
+
+/**
+ * What governance stores for an S3 grant: the clean room's credentials with their scope and expiry
+ * (JSON). `grantValueCredentials` reads it back.
+ */
+export function s3GrantValue(grant: S3AccessGrant): string {
+  return JSON.stringify({
+    ...grant.credentials,
+    bucket: grant.location.bucket,
+    ...(grant.location.prefix ? { prefix: grant.location.prefix } : {}),
+    access: grant.access,
+    expiresAt: grant.expiresAt,
+  });
+}
+
+/**
+ * The credentials in a grant value as governance releases it: an Azure SAS string, or S3
+ * credentials as `s3GrantValue` writes them; undefined when the value is not of that kind.
+ */
+export function grantValueCredentials(
+  location: DatasetLocation,
+  value: string,
+): StorageCredentials | undefined {
+  if (location.kind === "azure-blob") return { kind: "azure-sas", sas: value };
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(value) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const { accessKeyId, secretAccessKey, sessionToken } = parsed ?? {};
+  if (typeof accessKeyId !== "string" || typeof secretAccessKey !== "string") return undefined;
+  return typeof sessionToken === "string"
+    ? { kind: "s3-static", accessKeyId, secretAccessKey, sessionToken }
+    : { kind: "s3-static", accessKeyId, secretAccessKey };
+}
 
 /** Container SAS permissions: read = read + list; write = create + write + add (no read, no delete). */
 export const AZURE_GRANT_PERMISSIONS: Record<GrantAccess, string> = { read: "rl", write: "acw" };

@@ -8,7 +8,7 @@ import { pipeline, Readable } from "node:stream";
 
 import type { OutputDigest } from "../../contracts/src/attestation.js";
 import type { DatasetRecord } from "../../contracts/src/dataset.js";
-import { decryptStream, encryptStream } from "../../client/format/index.js";
+import { bindingOf, decryptStream, encryptStream } from "../../client/format/index.js";
 import {
   openStorage,
   type StorageBackend,
@@ -46,10 +46,6 @@ export type RunOutcome =
 
 /** The object a run writes in its output dataset's location. */
 export const outputObject = (runId: string): string => `runs/${runId}/output.csv`;
-
-/** The binding every file of a dataset is encrypted under (docs/formats.md). */
-export const bindingOf = (contractId: string, datasetId: string): string =>
-  `${contractId}/${datasetId}`;
 
 /** Keys and grant values of one run, wiped together. */
 class RunSecrets {

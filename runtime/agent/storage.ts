@@ -2,17 +2,20 @@
 // S3 need the owner's access grant (released by governance to the run), read for an input and
 // write for the output. Grants are named as `cleanroom dataset grant` names them.
 import type { DatasetLocation } from "../../contracts/src/dataset.js";
-import type { StorageCredentials } from "../../client/storage/index.js";
+import {
+  grantName,
+  grantValueCredentials,
+  type GrantAccess,
+  type StorageCredentials,
+} from "../../client/storage/index.js";
 import { RunError } from "./errors.js";
-
-export type Access = "read" | "write";
 
 /** Whether a location needs an access grant (cloud storage) or not (a local folder). */
 export const needsGrant = (location: DatasetLocation): boolean => location.kind !== "local";
 
-/** The grant's secret id: `<ownerId>:<datasetId>-read|write` (the CLI's default grant name). */
-export const grantSecretId = (ownerId: string, datasetId: string, access: Access): string =>
-  `${ownerId}:${datasetId}-${access}`;
+/** The grant's secret id: `<ownerId>:<the CLI's default grant name>`. */
+export const grantSecretId = (ownerId: string, datasetId: string, access: GrantAccess): string =>
+  `${ownerId}:${grantName(datasetId, access)}`;
 
 /** Storage credentials from a grant's value: a SAS string (Azure) or S3 credentials as JSON. */
 export function grantStorageCredentials(
@@ -20,23 +23,14 @@ export function grantStorageCredentials(
   value: string,
   datasetId: string,
 ): StorageCredentials {
-  if (location.kind === "azure-blob") return { kind: "azure-sas", sas: value };
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(value) as Record<string, unknown>;
-  } catch {
-    parsed = {};
-  }
-  const { accessKeyId, secretAccessKey, sessionToken } = parsed;
-  if (typeof accessKeyId !== "string" || typeof secretAccessKey !== "string") {
+  const credentials = grantValueCredentials(location, value);
+  if (credentials === undefined) {
     throw new RunError(
       "GrantInvalid",
       `The access grant for dataset ${datasetId} is not S3 credentials {accessKeyId, secretAccessKey}.`,
     );
   }
-  return typeof sessionToken === "string"
-    ? { kind: "s3-static", accessKeyId, secretAccessKey, sessionToken }
-    : { kind: "s3-static", accessKeyId, secretAccessKey };
+  return credentials;
 }
 
 /** Refuses a grant that has expired (governance refuses them too, but time passes in a run). */

@@ -28,10 +28,6 @@ export function checkId(value: string, what: string): string {
   return value;
 }
 
-/** The binding every file of a dataset is encrypted under. */
-export const bindingOf = (contractId: string, datasetId: string): string =>
-  `${contractId}/${datasetId}`;
-
 const LOCATION_HINT =
   "use local:<path>, azure:<accountUrl>/<container>[/prefix] or s3:<bucket>[/prefix]";
 

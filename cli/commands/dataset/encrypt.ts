@@ -1,6 +1,7 @@
 /** `cleanroom dataset encrypt` and `decrypt`: a file or a folder, with the owner's key. */
 import type { Command } from "commander";
 import {
+  bindingOf,
   decryptFile,
   decryptFolder,
   encryptFile,
@@ -9,7 +10,7 @@ import {
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
 import type { Progress } from "../../output.js";
-import { bindingOf, dekOf, isFolder, mapped, ownedDataset } from "./common.js";
+import { dekOf, isFolder, mapped, ownedDataset } from "./common.js";
 
 export interface TransformOptions {
   in: string;

@@ -9,7 +9,9 @@ import {
   AzureBlobStorage,
   createS3Grant,
   grantAzureAccess,
+  grantName,
   revokeAzureAccess,
+  s3GrantValue,
   type GrantAccess,
   type IamPolicyDocument,
 } from "../../../client/storage/index.js";
@@ -76,7 +78,7 @@ export async function runGrant(
   }
   const access: GrantAccess = options.read ? "read" : "write";
   const expiresAt = new Date(Date.now() + parseDuration(options.expires));
-  const name = options.name ?? `${datasetId}-${access}`;
+  const name = options.name ?? grantName(datasetId, access);
   const location = file.document["location"] as DatasetLocation;
   let value: string;
   let kind: GrantKind;
@@ -115,13 +117,7 @@ export async function runGrant(
         { access, expiresAt },
       ),
     );
-    value = JSON.stringify({
-      ...grant.credentials,
-      bucket: location.bucket,
-      ...(location.prefix ? { prefix: location.prefix } : {}),
-      access,
-      expiresAt: grant.expiresAt,
-    });
+    value = s3GrantValue(grant);
     kind = "s3-credentials";
     policy = grant.policy;
     expiry = grant.expiresAt;

@@ -13,14 +13,13 @@ import { basename, dirname, join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { DatasetLocation } from "../../../contracts/src/dataset.js";
-import { decryptFile } from "../../../client/format/index.js";
+import { bindingOf, decryptFile } from "../../../client/format/index.js";
 import { verifyRunStatement, type StatementContent } from "../../../client/statements.js";
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
 import type { Profile } from "../../profile/store.js";
 import { UserError } from "../../errors.js";
 import {
-  bindingOf,
   dekOf,
   mapped,
   openLocation,
