@@ -10,6 +10,7 @@
 import type { AcceptedContract, ContractDocument } from "../../contracts/src/contract.js";
 import type { DatasetDocument, DatasetRecord } from "../../contracts/src/dataset.js";
 import type { QueryDocument } from "../../contracts/src/query.js";
+import type { RunRecord, RunSummary } from "../../contracts/src/run.js";
 import { waitForCommit, type WaitOptions } from "./gov.js";
 import { GovernanceError, type Method, type Transport } from "./transport.js";
 
@@ -232,8 +233,6 @@ export interface AccessGrant {
   version?: string;
 }
 
-export type RunState = "Requested" | "Claimed" | "Running" | "Completed" | "Failed";
-
 export interface RunRequest {
   queryId: string;
   queryVersion?: string;
@@ -247,48 +246,10 @@ export interface RunRequested {
   queryVersion: string;
 }
 
-export interface Run {
-  contractId: string;
-  runId: string;
-  queryId: string;
-  queryVersion: string;
-  parameters: Record<string, unknown>;
-  requestedBy: string;
-  requestedAt: string;
-  state: RunState;
-  inputs: { datasetId: string; view: string }[];
-  output: string;
-  claim?: {
-    platform: string;
-    measurement: string;
-    hostData?: string;
-    keyDigest: string;
-    attestationDigest: string;
-    claimedAt: string;
-    [fact: string]: unknown;
-  };
-  progress?: {
-    sequence: number;
-    phase?: string;
-    rowCounts?: Record<string, number>;
-    durationsMs?: Record<string, number>;
-    at: string;
-  };
-  result?: {
-    rowCounts: Record<string, number>;
-    durationsMs: Record<string, number>;
-    outputDigests: { datasetId: string; object: string; sha256: string }[];
-    completedAt: string;
-  };
-  failure?: { reason: string; failedAt: string };
-  version: string;
-}
+export type { RunRecord, RunState, RunSummary } from "../../contracts/src/run.js";
 
-/** A run as `GET …/runs` lists it (`run()` gives the whole record). */
-export type RunSummary = Pick<
-  Run,
-  "runId" | "queryId" | "queryVersion" | "state" | "requestedBy" | "requestedAt"
->;
+/** A run with the version of its record (`GET …/runs/{runId}`). */
+export type Run = RunRecord & { version: string };
 
 export interface RunStatement {
   /** The JSON text governance signed. */

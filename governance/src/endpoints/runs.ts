@@ -51,6 +51,7 @@ import {
   runNonces,
   runs,
   type RunRecord,
+  type RunSummary,
 } from "../lib/runs.js";
 import {
   claimsVerdict,
@@ -100,7 +101,7 @@ function nonceLifetimeMs(): number {
   );
 }
 
-const summary = (run: RunRecord) => ({
+const summary = (run: RunRecord): RunSummary => ({
   runId: run.runId,
   queryId: run.queryId,
   queryVersion: run.queryVersion,

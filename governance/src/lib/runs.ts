@@ -1,74 +1,22 @@
 // Runs as stored: what was requested, which attested clean room claimed it (and the key every
 // later runtime request is signed with), what it reported. Keys `<contractId>/<runId>`.
 import { ccf } from "@microsoft/ccf-app/global.js";
-import type {
-  AttestationPlatform,
-  Counters,
-  OutputDigest,
-} from "../../../contracts/src/attestation.js";
+import type { PendingRun, RunRecord } from "../../../contracts/src/run.js";
 import type { NonceRecord } from "../policy/attestation.js";
-import type { RunState } from "../policy/runs.js";
 import { Tables } from "../tables.js";
 import { notFound } from "./errors.js";
 import { JsonTable, type Versioned } from "./records.js";
 
-export type { RunState };
-
-/** The attested clean room a run is bound to. */
-export interface RunClaim {
-  platform: AttestationPlatform;
-  measurement: string;
-  hostData?: string;
-  /** The runtime's ephemeral RSA public key: requests are signed with it, releases wrapped to it. */
-  publicKeyPem: string;
-  /** Lower-case hex SHA-256 of the UTF-8 PEM (the first half of the report data). */
-  keyDigest: string;
-  /** Lower-case hex SHA-256 of the evidence bytes. */
-  attestationDigest: string;
-  claimedAt: string;
-}
-
-export interface RunRecord {
-  contractId: string;
-  runId: string;
-  queryId: string;
-  queryVersion: string;
-  parameters: Record<string, unknown>;
-  /** Who requested it (member or user id). */
-  requestedBy: string;
-  requestedAt: string;
-  state: RunState;
-  inputs: { datasetId: string; view: string }[];
-  /** The output dataset's id. */
-  output: string;
-  claim?: RunClaim;
-  /** The latest progress report. */
-  progress?: {
-    sequence: number;
-    phase?: string;
-    rowCounts?: Counters;
-    durationsMs?: Counters;
-    at: string;
-  };
-  result?: {
-    rowCounts: Counters;
-    durationsMs: Counters;
-    outputDigests: OutputDigest[];
-    completedAt: string;
-  };
-  failure?: { reason: string; failedAt: string };
-}
+export type {
+  PendingRun,
+  RunClaim,
+  RunRecord,
+  RunState,
+  RunSummary,
+} from "../../../contracts/src/run.js";
 
 export const runs = new JsonTable<RunRecord>(Tables.runs);
 export const runNonces = new JsonTable<NonceRecord>(Tables.runNonces);
-
-/** A run as clean rooms discover it: enough to decide to claim it, nothing more. */
-export interface PendingRun {
-  runId: string;
-  queryId: string;
-  queryVersion: string;
-  requestedAt: string;
-}
 
 /**
  * Per contract, its runs in state Requested, oldest first. Runs leave Requested only by a claim,

@@ -1,13 +1,10 @@
 // Runs and releases: who may request a run, what a run's state allows, which dataset keys and
 // access grants a run may obtain, and what its reports must say. Pure (no ccf import).
 import type { OutputDigest, RuntimePurpose } from "../../../contracts/src/attestation.js";
+import type { RunState } from "../../../contracts/src/run.js";
 import { PASS, type Verdict } from "./attestation.js";
 
-/**
- * Requested (by a user) → Claimed (by an attested runtime, bound to its key) → Running (first
- * progress report) → Completed | Failed. Completed and Failed are final.
- */
-export type RunState = "Requested" | "Claimed" | "Running" | "Completed" | "Failed";
+export type { RunState };
 
 export const FINAL_STATES: readonly RunState[] = ["Completed", "Failed"];
 
