@@ -9,7 +9,8 @@
  *     privk.pem                  its private key, mode 0600
  *     service_cert.pem           the pinned service certificate (when an endpoint is known)
  *     datasets/<contractId>/     mode 0700: one `<datasetId>.json` (mode 0600) per dataset this
- *                                persona owns: its DEK, planned document, grants it minted
+ *                                persona owns: its DEK (or where Key Vault keeps it), planned
+ *                                document, grants it minted
  *
  * Each persona has its own key: profiles never share private material.
  */
@@ -27,6 +28,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { X509Certificate } from "node:crypto";
 import { generateIdentity, identityId, type Identity } from "../../client/identity.js";
+import type { KeyVaultSecretRef } from "../../client/keyvault.js";
 import { UserError } from "../errors.js";
 
 export type IdentityKind = "member" | "user";
@@ -60,8 +62,10 @@ export interface Profile {
 export interface DatasetKeyFile {
   contractId: string;
   datasetId: string;
-  /** The DEK, base64 (never printed). */
-  dek: string;
+  /** The DEK, base64 (never printed); absent when Key Vault keeps it. */
+  dek?: string;
+  /** Where Key Vault keeps the DEK (`dataset create --key-vault`) instead of `dek`. */
+  keyVault?: KeyVaultSecretRef;
   /** The document without `encryption` (added when it is published). */
   document: Record<string, unknown>;
   createdAt: string;

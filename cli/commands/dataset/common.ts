@@ -1,12 +1,19 @@
 /**
  * What the `dataset` verbs share: ids and `--location` parsing, storage credentials from flags
- * or the environment, the owner's key file, and one-line errors for format and storage faults.
+ * or the environment, the owner's key file and its DEK (in the profile or in Key Vault), and
+ * one-line errors for format, storage and Key Vault faults.
  */
 import { Option, type Command } from "commander";
 import { stat } from "node:fs/promises";
 import { ID_PATTERN, type DatasetLocation } from "../../../contracts/src/dataset.js";
 import { base64Decode } from "../../../contracts/src/encoding.js";
 import { FormatError } from "../../../client/format/index.js";
+import {
+  KeyVaultError,
+  fetchDek,
+  type KeyVaultAction,
+  type KeyVaultSecretRef,
+} from "../../../client/keyvault.js";
 import {
   StorageError,
   openStorage,
@@ -184,7 +191,35 @@ export function ownedDataset(
   return file;
 }
 
-export const dekOf = (file: DatasetKeyFile): Uint8Array => base64Decode(file.dek);
+/**
+ * The dataset's DEK, wherever it is kept: the profile's key file, or the Key Vault secret version
+ * it pins. Every command that needs the key goes through here.
+ */
+export async function datasetDek(file: DatasetKeyFile): Promise<Uint8Array> {
+  const ref = file.keyVault;
+  if (ref !== undefined) return mapped(() => fetchDek(ref));
+  if (file.dek !== undefined) return base64Decode(file.dek);
+  throw new UserError(
+    `the key file of dataset ${file.contractId}/${file.datasetId} holds no key`,
+    "restore it from your backup: without its key the dataset cannot be decrypted",
+    "CorruptProfile",
+  );
+}
+
+/** Who keeps a dataset's DEK: this profile, or a Key Vault secret (never the value). */
+export type KeyCustody = { kind: "profile" } | ({ kind: "key-vault" } & KeyVaultSecretRef);
+
+export function keyCustody(file: DatasetKeyFile): KeyCustody {
+  if (file.keyVault === undefined) return { kind: "profile" };
+  const { vaultUrl, secretName, version } = file.keyVault;
+  return { kind: "key-vault", vaultUrl, secretName, version };
+}
+
+export function describeCustody(custody: KeyCustody): string {
+  return custody.kind === "profile"
+    ? "this profile"
+    : `Key Vault ${custody.vaultUrl}, secret ${custody.secretName} version ${custody.version}`;
+}
 
 /** Whether `path` is a folder (a UserError if it does not exist). */
 export async function isFolder(path: string, what: string): Promise<boolean> {
@@ -214,8 +249,43 @@ const STORAGE_HINTS: Record<string, string> = {
   InvalidLocation: LOCATION_HINT,
 };
 
-/** A format or storage failure as a one-line UserError (undefined for anything else). */
+/** The role (Azure RBAC) or access-policy permission a denied Key Vault call needs. */
+const KEY_VAULT_ROLES: Record<KeyVaultAction, string> = {
+  set: "the 'Key Vault Secrets Officer' role on the vault (or the secret permission 'set' in its access policy)",
+  get: "the 'Key Vault Secrets User' role on the vault (or the secret permission 'get' in its access policy)",
+  delete:
+    "the 'Key Vault Secrets Officer' role on the vault (or the secret permission 'delete' in its access policy)",
+};
+
+function keyVaultHint(error: KeyVaultError): string {
+  switch (error.code) {
+    case "KeyVaultUnreachable":
+      return "check the vault URL and that this machine can reach it (network, firewall, private endpoint)";
+    case "KeyVaultNotAVault":
+    case "InvalidKeyVaultUrl":
+      return "pass the vault's own URL, e.g. --key-vault https://<name>.vault.azure.net";
+    case "KeyVaultDenied":
+      return `give the identity signed in here (az login, managed identity or AZURE_CLIENT_ID) ${KEY_VAULT_ROLES[error.action ?? "get"]}`;
+    case "KeyVaultSecretNotFound":
+      return "the secret holding the DEK was deleted: recover it (`az keyvault secret recover`) while the vault keeps it; without it the dataset cannot be decrypted";
+    case "KeyVaultConflict":
+      return "recover the deleted secret (`az keyvault secret recover`) or purge it, then try again";
+    case "KeyVaultUnavailable":
+      return "Key Vault is throttling or failing: try again in a moment";
+    case "KeyVaultCredentialUnavailable":
+      return "sign in with `az login`, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run where a managed identity is assigned";
+    case "KeyVaultAuthenticationFailed":
+      return "check the credential (AZURE_CLIENT_ID and its secret, or `az login` again)";
+    case "KeyVaultInvalidSecret":
+      return "the secret was changed outside cleanroom: check the key file's reference (`cleanroom dataset show`)";
+  }
+}
+
+/** A format, storage or Key Vault failure as a one-line UserError (undefined for anything else). */
 export function userErrorOf(error: unknown): UserError | undefined {
+  if (error instanceof KeyVaultError) {
+    return new UserError(error.message, keyVaultHint(error), error.code);
+  }
   if (error instanceof FormatError) {
     return new UserError(error.message, FORMAT_HINTS[error.code], error.code);
   }

@@ -1,4 +1,7 @@
-/** `cleanroom dataset create`: plans a dataset and generates its key, kept in the owner's profile. */
+/**
+ * `cleanroom dataset create`: plans a dataset and generates its key, kept in the owner's profile
+ * or, with `--key-vault`, as an Azure Key Vault secret the profile only points to.
+ */
 import type { Command } from "commander";
 import {
   FIELD_TYPES,
@@ -9,11 +12,21 @@ import {
 } from "../../../contracts/src/dataset.js";
 import { base64Encode } from "../../../contracts/src/encoding.js";
 import { generateDek } from "../../../client/format/index.js";
+import { deleteDekSecret, parseVaultUrl, storeDek } from "../../../client/keyvault.js";
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
 import { readDocument } from "../../documents.js";
 import { UserError } from "../../errors.js";
-import { checkId, describeLocation, parseLocation } from "./common.js";
+import type { DatasetKeyFile, Profile } from "../../profile/store.js";
+import {
+  checkId,
+  describeCustody,
+  describeLocation,
+  keyCustody,
+  mapped,
+  parseLocation,
+  type KeyCustody,
+} from "./common.js";
 
 export interface CreateDatasetOptions {
   /** The whole planned document, YAML or JSON (instead of the flags below). */
@@ -25,6 +38,8 @@ export interface CreateDatasetOptions {
   region?: string;
   format?: string;
   description?: string;
+  /** Keep the DEK in this Azure Key Vault (its URL) instead of the profile. */
+  keyVault?: string;
 }
 
 export interface DatasetCreated {
@@ -35,6 +50,8 @@ export interface DatasetCreated {
   allowedFields: string[];
   format: string;
   keyFile: string;
+  /** Where the DEK is kept (never the DEK). */
+  keyCustody: KeyCustody;
 }
 
 function parseSchema(text: string): DatasetField[] {
@@ -123,14 +140,48 @@ function plannedFromFile(file: string, options: CreateDatasetOptions): Record<st
   return { format: "csv", ...document };
 }
 
-export function runCreateDataset(
+/**
+ * Writes the key file with a new DEK: in it, or in Key Vault with only the reference in it. A
+ * secret stored for a key file that could not be written is deleted again (best effort).
+ */
+async function writeNewKey(
+  ctx: Context,
+  profile: Profile,
+  file: Omit<DatasetKeyFile, "dek" | "keyVault">,
+  vaultUrl: string | undefined,
+): Promise<DatasetKeyFile> {
+  const dek = generateDek();
+  try {
+    if (vaultUrl === undefined) {
+      const keyFile = { ...file, dek: base64Encode(dek) };
+      ctx.store.writeDatasetKey(profile, keyFile);
+      return keyFile;
+    }
+    const ref = await mapped(() => storeDek(vaultUrl, dek, file));
+    const keyFile = { ...file, keyVault: ref };
+    try {
+      ctx.store.writeDatasetKey(profile, keyFile);
+    } catch (error) {
+      await deleteDekSecret(ref).catch(() => undefined);
+      throw error;
+    }
+    return keyFile;
+  } finally {
+    dek.fill(0);
+  }
+}
+
+export async function runCreateDataset(
   ctx: Context,
   contractId: string,
   datasetId: string,
   options: CreateDatasetOptions,
-): DatasetCreated {
+): Promise<DatasetCreated> {
   checkId(contractId, "contract id");
   checkId(datasetId, "dataset id");
+  const keyVault = options.keyVault;
+  const vaultUrl =
+    keyVault === undefined ? undefined : await mapped(async () => parseVaultUrl(keyVault));
   const profile = ctx.profile();
   if (ctx.store.readDatasetKey(profile, contractId, datasetId) !== undefined) {
     throw new UserError(
@@ -155,13 +206,12 @@ export function runCreateDataset(
     DatasetDocument,
     "encryption"
   >;
-  ctx.store.writeDatasetKey(profile, {
-    contractId,
-    datasetId,
-    dek: base64Encode(generateDek()),
-    document,
-    createdAt: new Date().toISOString(),
-  });
+  const file = await writeNewKey(
+    ctx,
+    profile,
+    { contractId, datasetId, document, createdAt: new Date().toISOString() },
+    vaultUrl,
+  );
   const view: DatasetCreated = {
     contractId,
     datasetId,
@@ -170,10 +220,15 @@ export function runCreateDataset(
     allowedFields,
     format,
     keyFile: ctx.store.datasetKeyPath(profile, contractId, datasetId),
+    keyCustody: keyCustody(file),
   };
+  const where =
+    view.keyCustody.kind === "profile"
+      ? `its key is in ${view.keyFile}`
+      : `its key is in ${describeCustody(view.keyCustody)} (${view.keyFile} keeps only that reference)`;
   ctx.out.result(
     view,
-    `Created dataset ${contractId}/${datasetId} at ${describeLocation(location)}; its key is in ${view.keyFile}\n` +
+    `Created dataset ${contractId}/${datasetId} at ${describeLocation(location)}; ${where}\n` +
       `Next: cleanroom dataset encrypt ${contractId} ${datasetId} --in <data> --out <encrypted>`,
   );
   return view;
@@ -187,6 +242,15 @@ export function datasetCreateCommand(): Command {
       256-bit data encryption key (DEK) and keeps it in your profile (mode 0600); it is never
       printed. Nothing is sent to the consortium until \`cleanroom dataset publish\`.
 
+      With --key-vault <url>, the DEK is stored instead as a secret in that Azure Key Vault (named
+      after the contract and dataset, tagged with their ids), and your profile keeps only the
+      vault, the secret's name and its version; every command that needs the key fetches that
+      version. The Azure credential is found as DefaultAzureCredential finds it: the environment
+      (AZURE_TENANT_ID, AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or a certificate), a workload or
+      managed identity, then \`az login\` (AZURE_TOKEN_CREDENTIALS narrows the chain, e.g. to
+      ManagedIdentityCredential). Storing needs the 'Key Vault Secrets Officer' role (or
+      the secret permission 'set'); reading it later, 'Key Vault Secrets User' (or 'get').
+
       Give the dataset with flags, or its whole document (schema, allowedFields, location,
       format, and what only a document says: partitioning, labels) as a YAML or JSON file with
       --file; start from contracts/templates/dataset.yaml.`,
@@ -195,6 +259,7 @@ export function datasetCreateCommand(): Command {
       "cleanroom dataset create collab sales --schema id:string,amount:double --allowed-fields id,amount --location local:/data/enc/sales --format csv",
       "cleanroom dataset create collab sales --schema id:string --location azure:https://acct.blob.core.windows.net/sales",
       "cleanroom dataset create collab sales --schema id:string --location s3:my-bucket/sales --region eu-west-1",
+      "cleanroom dataset create collab sales --file dataset.yaml --key-vault https://contoso-keys.vault.azure.net",
     ],
   })
     .argument("<contractId>", "the contract the dataset belongs to")
@@ -213,9 +278,18 @@ export function datasetCreateCommand(): Command {
     .option("--region <region>", "the S3 region")
     .option("--format <format>", "csv or parquet (default: csv)")
     .option("--description <text>", "a line describing the dataset")
+    .option(
+      "--key-vault <url>",
+      "keep the DEK in this Azure Key Vault (https://<name>.vault.azure.net), not the profile",
+    )
     .action(
-      (contractId: string, datasetId: string, options: CreateDatasetOptions, command: Command) => {
-        runCreateDataset(contextOf(command), contractId, datasetId, options);
+      async (
+        contractId: string,
+        datasetId: string,
+        options: CreateDatasetOptions,
+        command: Command,
+      ) => {
+        await runCreateDataset(contextOf(command), contractId, datasetId, options);
       },
     );
 }

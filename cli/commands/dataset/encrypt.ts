@@ -10,7 +10,7 @@ import {
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
 import type { Progress } from "../../output.js";
-import { dekOf, isFolder, mapped, ownedDataset } from "./common.js";
+import { datasetDek, isFolder, mapped, ownedDataset } from "./common.js";
 
 export interface TransformOptions {
   in: string;
@@ -34,7 +34,7 @@ export async function runTransform(
   options: TransformOptions,
 ): Promise<Transformed> {
   const file = ownedDataset(ctx, ctx.profile(), contractId, datasetId);
-  const dek = dekOf(file);
+  const dek = await datasetDek(file);
   const folder = await isFolder(options.in, "input");
   // The bar starts with the first report, which brings the total.
   let progress: Progress | undefined;
@@ -87,10 +87,10 @@ function transformCommand(direction: "encrypt" | "decrypt"): Command {
       : "decrypt and verify a file or folder with the dataset's key",
     description: encrypt
       ? `Encrypts --in (a file, or every file under a folder, keeping relative paths) into --out
-        with the dataset's key from your profile, in the chunked AES-256-GCM format bound to the
+        with the dataset's key (from your profile, or the Key Vault secret it names), in the chunked AES-256-GCM format bound to the
         contract and dataset ids. Each output appears only when complete.`
       : `Decrypts --in (a file, or every file under a folder) into --out with the dataset's key
-        from your profile, verifying every chunk. A wrong key, a changed byte, a truncated or
+        (from your profile, or the Key Vault secret it names), verifying every chunk. A wrong key, a changed byte, a truncated or
         extended file is refused and leaves no output file behind.`,
     examples: [
       `cleanroom dataset ${direction} collab sales --in ${encrypt ? "./sales" : "./sales.enc"} --out ${encrypt ? "./sales.enc" : "./sales"}`,

@@ -7,7 +7,7 @@ import type { Kek } from "../../../client/governance/index.js";
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
 import { UserError } from "../../errors.js";
-import { dekOf, describeLocation, isNotFound, ownedDataset } from "./common.js";
+import { datasetDek, describeLocation, isNotFound, ownedDataset } from "./common.js";
 
 export interface Published {
   contractId: string;
@@ -25,6 +25,7 @@ export async function runPublish(
 ): Promise<Published> {
   const profile = ctx.profile();
   const file = ownedDataset(ctx, profile, contractId, datasetId);
+  const dek = await datasetDek(file);
   const client = ctx.governance(profile);
   try {
     let kek: Kek;
@@ -41,7 +42,7 @@ export async function runPublish(
     // RSA-OAEP with SHA-256 for the hash and MGF1 (`RSA-OAEP-256`, contracts/src/dataset.ts).
     const wrappedDek = publicEncrypt(
       { key: kek.publicKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
-      dekOf(file),
+      dek,
     );
     const document = {
       ...file.document,

@@ -20,7 +20,7 @@ import type { Context } from "../../context.js";
 import type { Profile } from "../../profile/store.js";
 import { UserError } from "../../errors.js";
 import {
-  dekOf,
+  datasetDek,
   mapped,
   openLocation,
   ownedDataset,
@@ -159,6 +159,7 @@ export async function runOutput(
   const objects: OutputObject[] = [];
   for (const [i, digest] of digests.entries()) {
     const key = sinkKey(ctx, profile, contractId, digest.datasetId);
+    const dek = await datasetDek(key);
     const target = targets[i]!;
     await mkdir(dirname(target), { recursive: true });
     const temporary = join(
@@ -176,7 +177,7 @@ export async function runOutput(
       );
       // Verified ciphertext only: decryptFile writes the plaintext atomically, or nothing.
       await mapped(() =>
-        decryptFile(dekOf(key), temporary, target, {
+        decryptFile(dek, temporary, target, {
           binding: bindingOf(contractId, digest.datasetId),
         }),
       );
