@@ -6,11 +6,11 @@
 // (the real service may take up to 30 s to apply the change; Azurite applies it at once). A
 // container has at most 5 stored access policies; expired ones are pruned when a grant is minted.
 //
-// S3: real AWS would mint temporary credentials (STS AssumeRole / GetFederationToken) with the
-// session policy from `s3GrantPolicy`, so AWS enforces the bucket/prefix scope, the actions and the
-// expiry. S3-compatible test servers (s3rver) enforce no IAM at all: there the grant is a model —
-// the given credentials plus bucket, prefix, access and expiry — and only the expiry is checked,
-// client-side, by `grantCredentials`.
+// S3: temporary credentials minted by STS with the session policy from `s3GrantPolicy`, so the
+// service enforces the bucket/prefix scope, the actions and the expiry (`mintS3Grant` in
+// s3-grants.ts). For S3-compatible servers without STS, `createS3Grant` wraps credentials the owner
+// passes ("static"): nothing on the server scopes them; only the expiry is checked, client-side, by
+// `grantCredentials`.
 import { randomBytes } from "node:crypto";
 
 import { generateBlobSASQueryParameters, type SignedIdentifier } from "@azure/storage-blob";
@@ -34,16 +34,30 @@ export interface AzureAccessGrant {
   sas: string;
 }
 
+/** S3 access keys (secret), with a session token when they are temporary. */
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/**
+ * Who made an S3 grant's credentials: STS (scoped by the service to `policy`), or the owner
+ * ("static": passed as they are; the server does not scope them).
+ */
+export type S3GrantIssuer = "sts:AssumeRole" | "sts:GetFederationToken" | "static";
+
 export interface S3AccessGrant {
   kind: "s3-policy";
   access: GrantAccess;
   location: S3Location;
   /** ISO 8601, UTC. */
   expiresAt: string;
-  /** The credentials the clean room uses (secret). On AWS: STS credentials under `policy`. */
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** The IAM policy that scopes `credentials` on AWS (not enforced by s3rver). */
+  /** The credentials the clean room uses (secret). */
+  credentials: S3Credentials;
+  /** The IAM policy: STS's session policy, or (static) the one to attach to the keys' principal. */
   policy: IamPolicyDocument;
+  issuer: S3GrantIssuer;
 }
 
 export type AccessGrant = AzureAccessGrant | S3AccessGrant;
@@ -63,6 +77,7 @@ export function s3GrantValue(grant: S3AccessGrant): string {
     ...(grant.location.prefix ? { prefix: grant.location.prefix } : {}),
     access: grant.access,
     expiresAt: grant.expiresAt,
+    issuer: grant.issuer,
   });
 }
 
@@ -98,7 +113,8 @@ export interface GrantOptions {
   expiresAt: Date;
 }
 
-function checkGrantOptions(options: GrantOptions, now: Date): void {
+/** Refuses an access other than read/write and an expiry that is invalid or not in the future. */
+export function checkGrantOptions(options: GrantOptions, now: Date): void {
   if (options.access !== "read" && options.access !== "write") {
     throw new StorageError("InvalidLocation", "grant access must be 'read' or 'write'");
   }
@@ -250,12 +266,13 @@ export function s3GrantPolicy(
 }
 
 /**
- * The S3 grant model: `credentials` (on AWS: temporary credentials obtained with `policy` as the
- * session policy) with the bucket, prefix, access and expiry they are for.
+ * A static S3 grant: the owner's `credentials` as they are, with the bucket, prefix, access and
+ * expiry they are for and the policy the owner should attach to their principal. Nothing scopes
+ * them on the server: for S3-compatible servers without STS only (use `mintS3Grant` otherwise).
  */
 export function createS3Grant(
   location: S3Location,
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+  credentials: S3Credentials,
   options: GrantOptions,
 ): S3AccessGrant {
   checkGrantOptions(options, new Date());
@@ -267,6 +284,7 @@ export function createS3Grant(
     expiresAt: expiresAt.toISOString(),
     credentials: { ...credentials },
     policy: s3GrantPolicy(location.bucket, location.prefix, options.access, expiresAt),
+    issuer: "static",
   };
 }
 

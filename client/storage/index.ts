@@ -33,7 +33,22 @@ export {
   type IamPolicyDocument,
   type IamStatement,
   type S3AccessGrant,
+  type S3Credentials,
+  type S3GrantIssuer,
 } from "./grants.js";
+export {
+  STS_MAX_SECONDS,
+  STS_MIN_SECONDS,
+  StsError,
+  defaultAwsCredentials,
+  mintS3Grant,
+  partitionOf,
+  stsDurationSeconds,
+  stsSessionName,
+  type StsAction,
+  type StsErrorCode,
+  type StsGrantRequest,
+} from "./s3-grants.js";
 
 /** The backend for a dataset location. Throws `InvalidLocation` for an unusable location. */
 export function openStorage(

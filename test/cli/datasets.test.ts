@@ -518,6 +518,7 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
       "--write",
       "--expires",
       "30m",
+      "--static-credentials",
       ...s3Args(),
     ]);
     assert.equal(granted["kind"], "s3-credentials");

@@ -1,19 +1,31 @@
 /**
  * `cleanroom dataset grant` and `revoke`: a credential for the clean room scoped to the dataset's
  * container or bucket, read or write, with an expiry, stored in governance as an access grant.
+ * Azure: a container SAS under a stored access policy. S3: temporary credentials from STS with the
+ * grant's policy as session policy, or (`--static-credentials`) the owner's keys as they are.
  */
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { writeFileSync } from "node:fs";
 import type { DatasetLocation } from "../../../contracts/src/dataset.js";
 import {
   AzureBlobStorage,
+  S3Storage,
+  StsError,
   createS3Grant,
+  defaultAwsCredentials,
   grantAzureAccess,
   grantName,
+  mintS3Grant,
   revokeAzureAccess,
   s3GrantValue,
+  stsDurationSeconds,
+  stsSessionName,
   type GrantAccess,
   type IamPolicyDocument,
+  type S3AccessGrant,
+  type S3Credentials,
+  type S3GrantIssuer,
+  type S3Location,
 } from "../../../client/storage/index.js";
 import type { GrantKind } from "../../../client/governance/index.js";
 import { contextOf, defineCommand } from "../../command.js";
@@ -33,6 +45,14 @@ export interface GrantOptions extends CredentialOptions {
   expires: string;
   name?: string;
   credentialOut?: string;
+  /** S3: AssumeRole on this role (GetFederationToken without it). */
+  roleArn?: string;
+  /** S3: the STS endpoint (S3-compatible services, tests); default AWS STS. */
+  stsEndpoint?: string;
+  /** S3: the session token of temporary caller credentials. */
+  sessionToken?: string;
+  /** S3: store --access-key-id/--secret-access-key as they are (servers without STS). */
+  staticCredentials?: boolean;
 }
 
 export interface Granted {
@@ -42,7 +62,13 @@ export interface Granted {
   kind: GrantKind;
   access: GrantAccess;
   expiresAt: string;
-  /** S3: the IAM policy the owner attaches to the credentials' principal. */
+  /** Whether the storage service itself enforces the grant's scope and expiry. */
+  scopedByServer: boolean;
+  /** S3: who made the credentials (STS, or the owner's static keys). */
+  issuer?: S3GrantIssuer;
+  /** S3 via STS: the minted access key id (never the secret or session token). */
+  accessKeyId?: string;
+  /** S3: the session policy sent to STS, or (static) the policy to attach to the keys' principal. */
   policy?: IamPolicyDocument;
 }
 
@@ -83,7 +109,7 @@ export async function runGrant(
   let value: string;
   let kind: GrantKind;
   let policyId: string | undefined;
-  let policy: IamPolicyDocument | undefined;
+  let s3: S3AccessGrant | undefined;
   let expiry: string;
   let storage: AzureBlobStorage | undefined;
   if (location.kind === "azure-blob") {
@@ -102,25 +128,12 @@ export async function runGrant(
     ({ policyId, sas: value, expiresAt: expiry } = grant);
     kind = "azure-sas";
   } else if (location.kind === "s3") {
-    if (!options.accessKeyId || !options.secretAccessKey) {
-      throw new UserError(
-        "an S3 grant needs the credentials the clean room will use",
-        "pass --access-key-id and --secret-access-key of a principal limited by the printed policy",
-        "NoCredentials",
-      );
-    }
-    if (access === "write") await mapped(() => openLocation(location, options).create());
-    const grant = await mapped(async () =>
-      createS3Grant(
-        location,
-        { accessKeyId: options.accessKeyId!, secretAccessKey: options.secretAccessKey! },
-        { access, expiresAt },
-      ),
-    );
-    value = s3GrantValue(grant);
+    s3 = options.staticCredentials
+      ? await staticS3Grant(location, access, expiresAt, options)
+      : await stsS3Grant(location, contractId, datasetId, access, expiresAt, options);
+    value = s3GrantValue(s3);
     kind = "s3-credentials";
-    policy = grant.policy;
-    expiry = grant.expiresAt;
+    expiry = s3.expiresAt;
   } else {
     throw new UserError(
       "a local dataset needs no access grant",
@@ -139,7 +152,8 @@ export async function runGrant(
       ...(version === undefined ? {} : { version }),
     });
   } catch (error) {
-    // Nothing half-done: the SAS minted for a grant governance refused stops working.
+    // Nothing half-done: the SAS minted for a grant governance refused stops working. (STS
+    // credentials cannot be revoked; nobody holds them but this process, and they expire.)
     if (storage !== undefined && policyId !== undefined) {
       await revokeAzureAccess(storage, policyId).catch(() => undefined);
     }
@@ -163,23 +177,142 @@ export async function runGrant(
     kind,
     access,
     expiresAt: expiry,
-    ...(policy ? { policy } : {}),
+    scopedByServer: s3 === undefined || s3.issuer !== "static",
+    // Static keys are the owner's own: nothing about them is shown.
+    ...(s3 ? { issuer: s3.issuer } : {}),
+    ...(s3 && s3.issuer !== "static" ? { accessKeyId: s3.credentials.accessKeyId } : {}),
+    ...(s3 ? { policy: s3.policy } : {}),
   };
   ctx.out.result(
     view,
     `Granted ${access} access to ${contractId}/${datasetId} as '${name}' until ${expiry}` +
-      (policy
-        ? `\nAttach this IAM policy to the credentials' principal:\n${JSON.stringify(policy, null, 2)}`
-        : ""),
+      (s3 ? `\n${describeS3Grant(s3)}` : ""),
   );
   return view;
+}
+
+/** What an S3 grant's credentials are and what limits them, for people. */
+function describeS3Grant(grant: S3AccessGrant): string {
+  if (grant.issuer === "static") {
+    return (
+      `NOT scoped by the server: the credentials you passed are stored as they are, ` +
+      `and only the clean room's client checks the expiry.\nAttach this IAM policy to their ` +
+      `principal yourself:\n${JSON.stringify(grant.policy, null, 2)}`
+    );
+  }
+  const where = `s3:${grant.location.bucket}${grant.location.prefix ? `/${grant.location.prefix}` : ""}`;
+  const actions = grant.access === "read" ? "list and read" : "write";
+  const keyId = `access key id ${grant.credentials.accessKeyId}`;
+  return `Temporary credentials from STS ${grant.issuer.slice(4)} (${keyId}), scoped by the service to ${actions} ${where} until the expiry.`;
+}
+
+/** An StsError as a one-line UserError with its hint and stable code. */
+async function sts<T>(work: () => Promise<T> | T): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof StsError) throw new UserError(error.message, error.hint, error.code);
+    throw error;
+  }
+}
+
+/** The sink's bucket, made by the owner now: the clean room's write grant cannot create it. */
+async function createSinkBucket(location: S3Location, caller: S3Credentials): Promise<void> {
+  await mapped(async () => {
+    const storage = new S3Storage(location, { kind: "s3-static", ...caller });
+    try {
+      await storage.create();
+    } finally {
+      storage.close();
+    }
+  });
+}
+
+/** S3 through STS: AssumeRole with --role-arn, GetFederationToken without. */
+async function stsS3Grant(
+  location: S3Location,
+  contractId: string,
+  datasetId: string,
+  access: GrantAccess,
+  expiresAt: Date,
+  options: GrantOptions,
+): Promise<S3AccessGrant> {
+  const action = options.roleArn ? "AssumeRole" : "GetFederationToken";
+  // Refused before any call, so nothing is created for a grant STS would not issue.
+  await sts(() => stsDurationSeconds(action, expiresAt));
+  if (location.endpoint !== undefined && !options.stsEndpoint) {
+    throw new UserError(
+      `the dataset's S3 endpoint ${location.endpoint} is not AWS, so AWS STS cannot mint credentials for it`,
+      "pass --sts-endpoint (the service's STS, e.g. MinIO's at its S3 endpoint), or --static-credentials for a server without STS",
+      "NoStsEndpoint",
+    );
+  }
+  const caller: S3Credentials =
+    options.accessKeyId && options.secretAccessKey
+      ? {
+          accessKeyId: options.accessKeyId,
+          secretAccessKey: options.secretAccessKey,
+          ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
+        }
+      : await sts(() => defaultAwsCredentials(location));
+  if (access === "write") await createSinkBucket(location, caller);
+  return sts(() =>
+    mintS3Grant({
+      location,
+      access,
+      expiresAt,
+      ...(options.roleArn ? { roleArn: options.roleArn } : {}),
+      sessionName: stsSessionName(action, contractId, datasetId),
+      caller,
+      ...(options.stsEndpoint ? { endpoint: options.stsEndpoint } : {}),
+    }),
+  );
+}
+
+/** S3 without STS: the owner's keys as they are (not scoped by the server). */
+async function staticS3Grant(
+  location: S3Location,
+  access: GrantAccess,
+  expiresAt: Date,
+  options: GrantOptions,
+): Promise<S3AccessGrant> {
+  if (options.roleArn || options.stsEndpoint) {
+    throw new UserError(
+      "--static-credentials stores your keys as they are: it takes no --role-arn or --sts-endpoint",
+      "drop --static-credentials to mint temporary credentials with STS",
+      "UsageError",
+    );
+  }
+  if (!options.accessKeyId || !options.secretAccessKey) {
+    throw new UserError(
+      "a static S3 grant needs the credentials the clean room will use",
+      "pass --access-key-id and --secret-access-key of a principal limited by the printed policy",
+      "NoCredentials",
+    );
+  }
+  const keys: S3Credentials = {
+    accessKeyId: options.accessKeyId,
+    secretAccessKey: options.secretAccessKey,
+    ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
+  };
+  if (access === "write") await createSinkBucket(location, keys);
+  return mapped(async () => createS3Grant(location, keys, { access, expiresAt }));
 }
 
 export interface Revoked {
   contractId: string;
   datasetId: string;
   revoked: string[];
+  /** S3: why the credentials themselves may still work for a while. */
+  note?: string;
 }
+
+/**
+ * S3 has no per-credential revocation: STS credentials end at their expiry, and static keys are
+ * the owner's to deactivate. `latest` is the latest expiry among the revoked grants.
+ */
+const s3RevokeNote = (latest: string): string =>
+  `S3 credentials cannot be invalidated one by one: a copy of a revoked grant's temporary STS credentials works until its expiry (latest ${latest}); static credentials work until you deactivate that access key`;
 
 export async function runRevoke(
   ctx: Context,
@@ -211,6 +344,7 @@ export async function runRevoke(
       );
     }
   }
+  const expiries: string[] = [];
   const client = ctx.governance(profile);
   try {
     const existing = await client.app.listAccessGrants(contractId);
@@ -225,6 +359,8 @@ export async function runRevoke(
       }
       if (stored !== undefined)
         await client.app.deleteAccessGrant(contractId, name, stored.version);
+      const expiry = known[name]?.expiresAt ?? stored?.expiresAt;
+      if (expiry !== undefined) expiries.push(expiry);
       const policyId = known[name]?.policyId;
       if (policyId !== undefined && location.kind === "azure-blob") {
         const storage = openLocation(location, options);
@@ -239,10 +375,13 @@ export async function runRevoke(
   } finally {
     client.close();
   }
-  const view: Revoked = { contractId, datasetId, revoked: names };
+  const latest = expiries.sort().at(-1);
+  const note = location.kind === "s3" && latest !== undefined ? s3RevokeNote(latest) : undefined;
+  const view: Revoked = { contractId, datasetId, revoked: names, ...(note ? { note } : {}) };
   ctx.out.result(
     view,
-    `Revoked ${names.map((n) => `'${n}'`).join(", ")} on ${contractId}/${datasetId}`,
+    `Revoked ${names.map((n) => `'${n}'`).join(", ")} on ${contractId}/${datasetId}` +
+      (note ? `\n${note}.` : ""),
   );
   return view;
 }
@@ -254,11 +393,24 @@ export function datasetGrantCommand(): Command {
       description: `Mints a credential scoped to the dataset's one container or bucket, read (an
         input) or write (an output), valid until --expires, and stores it in governance as an
         access grant: only an attested clean room running an approved query can obtain it.
-        Azure: a container SAS under a stored access policy (needs the account key). S3: the
-        credentials you pass, with the IAM policy (printed) to attach to their principal.`,
+
+        Azure: a container SAS under a stored access policy (needs the account key).
+
+        S3: temporary credentials from AWS STS, with the grant's IAM policy (bucket/prefix,
+        actions, expiry) as session policy, so AWS enforces the scope. With --role-arn, STS
+        AssumeRole (you need sts:AssumeRole on the role; at most 12h, and no longer than the
+        role's maximum session duration); without it, GetFederationToken (long-term IAM user
+        keys only; at most 36h). Your credentials come from --access-key-id/--secret-access-key
+        or the AWS default chain (environment, AWS_PROFILE). Keep grants short: STS credentials
+        cannot be revoked before their expiry.
+
+        --static-credentials, for S3-compatible servers without STS only: stores the keys you pass
+        as they are. The server does NOT scope them: attach the printed policy to their principal
+        yourself.`,
       examples: [
-        "cleanroom dataset grant collab sales --read --expires 24h",
-        "cleanroom dataset grant collab out --write --expires 1h --access-key-id AKIA… --secret-access-key …",
+        "cleanroom dataset grant collab sales --read --expires 8h --role-arn arn:aws:iam::123456789012:role/cleanroom-grants",
+        "cleanroom dataset grant collab out --write --expires 1h",
+        "cleanroom dataset grant collab out --write --expires 1h --static-credentials --access-key-id … --secret-access-key …",
       ],
     }),
   )
@@ -269,6 +421,24 @@ export function datasetGrantCommand(): Command {
     .requiredOption("--expires <duration>", "how long it is valid: 90s, 30m, 1h, 7d")
     .option("--name <name>", "the grant's name (default <datasetId>-read|write)")
     .option("--credential-out <file>", "also write the credential to this file (mode 0600)")
+    .option(
+      "--role-arn <arn>",
+      "S3: mint with STS AssumeRole on this role (else GetFederationToken)",
+    )
+    .option(
+      "--sts-endpoint <url>",
+      "S3: the STS endpoint (S3-compatible services); default AWS STS",
+    )
+    .addOption(
+      new Option(
+        "--session-token <token>",
+        "S3: session token of temporary caller credentials",
+      ).env("AWS_SESSION_TOKEN"),
+    )
+    .option(
+      "--static-credentials",
+      "S3 without STS: store --access-key-id/--secret-access-key as they are (NOT scoped by the server)",
+    )
     .action(
       async (contractId: string, datasetId: string, options: GrantOptions, command: Command) => {
         await runGrant(contextOf(command), contractId, datasetId, options);
@@ -281,8 +451,10 @@ export function datasetRevokeCommand(): Command {
     defineCommand("revoke", {
       summary: "revoke the dataset's access grants",
       description: `Deletes the dataset's access grants from governance (all of them, or the one
-        named by --grant). On Azure it also deletes the stored access policy behind each SAS, so
-        the SAS stops working at once (needs the account key).`,
+        named by --grant), so no clean room can obtain them any more. On Azure it also deletes the
+        stored access policy behind each SAS, so the SAS stops working at once (needs the account
+        key). S3 credentials cannot be invalidated one by one: temporary STS credentials already
+        obtained work until their expiry, and static keys until you deactivate them.`,
       examples: [
         "cleanroom dataset revoke collab sales",
         "cleanroom dataset revoke collab sales --grant sales-read --json",

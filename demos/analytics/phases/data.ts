@@ -35,6 +35,8 @@ interface Publication {
   location: string[];
   /** Where the ciphertext goes, for people. */
   storage: string;
+  /** Extra `dataset grant` flags (s3rver has no STS: woodgrove grants its static keys). */
+  grantFlags?: string[];
   write: (file: string) => Promise<number>;
   rows: number;
 }
@@ -113,7 +115,10 @@ async function publish(world: World, p: Publication): Promise<void> {
     (r) => `revision ${r.revision}`,
   );
   await journal.step(who, `dataset grant ${p.datasetId} --read`, () =>
-    cli.json(["dataset", "grant", CONTRACT, p.datasetId, "--read", "--expires", "1h"]),
+    cli.json([
+      ...["dataset", "grant", CONTRACT, p.datasetId, "--read", "--expires", "1h"],
+      ...(p.grantFlags ?? []),
+    ]),
   );
 }
 
@@ -148,7 +153,10 @@ async function publishSink(world: World): Promise<void> {
     woodgrove.json(["dataset", "publish", CONTRACT, OUTPUT]),
   );
   await journal.step("woodgrove", `dataset grant ${OUTPUT} --write`, () =>
-    woodgrove.json(["dataset", "grant", CONTRACT, OUTPUT, "--write", "--expires", "1h"]),
+    woodgrove.json([
+      ...["dataset", "grant", CONTRACT, OUTPUT, "--write", "--expires", "1h"],
+      "--static-credentials",
+    ]),
   );
 }
 
@@ -188,6 +196,7 @@ export async function publishData(world: World, seed: number, sizes: DataSizes):
           REGION,
         ],
         storage: `S3 (s3rver) bucket ${WOODGROVE_BUCKET}, prefix customers/`,
+        grantFlags: ["--static-credentials"],
         rows: data.customers.length,
         write: (file) => writeCsv<CustomerRow>(file, CUSTOMER_COLUMNS, data.customers),
       });
