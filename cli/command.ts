@@ -20,7 +20,7 @@ export interface CommandHelp {
 function flow(text: string): string {
   return text
     .split(/\n{2,}/)
-    .map((paragraph) => paragraph.replace(/\s*\n\s*/g, " "))
+    .map((paragraph) => paragraph.trim().replace(/\s*\n\s*/g, " "))
     .join("\n\n");
 }
 

@@ -134,7 +134,7 @@ describe("cleanroom status and run logs (separate processes, a real sandbox)", f
     }
     view = await status("northwind");
     assert.deepEqual(commands(view), [
-      `cleanroom dataset grant ${CONTRACT} audience --read --expires 24h`,
+      `cleanroom dataset grant ${CONTRACT} audience --read --expires 12h`,
     ]);
     assert.deepEqual(view.contracts[0]!.datasets, [
       { datasetId: "audience", published: true, needsGrant: true, grants: [] },
@@ -194,11 +194,11 @@ describe("cleanroom status and run logs (separate processes, a real sandbox)", f
     // The sink's owner grants write access, an input's owner read access.
     assert.ok(
       commands(wg).includes(
-        `cleanroom dataset grant ${CONTRACT} overlap-out --write --expires 24h`,
+        `cleanroom dataset grant ${CONTRACT} overlap-out --write --expires 12h`,
       ),
     );
     assert.ok(
-      commands(wg).includes(`cleanroom dataset grant ${CONTRACT} customers --read --expires 24h`),
+      commands(wg).includes(`cleanroom dataset grant ${CONTRACT} customers --read --expires 12h`),
     );
     const out = await text("woodgrove", ["status"]);
     assert.match(

@@ -214,10 +214,11 @@ export function contractTodos(standing: ContractStanding): Todo[] {
       });
     } else if (d.needsGrant && d.grants.length === 0) {
       const access = sinks.has(d.datasetId) ? "write" : "read";
+      // 12h: the longest grant every backend mints (STS AssumeRole stops there).
       todos.push({
         contractId: c,
         what: `grant the clean room ${access} access to dataset ${d.datasetId}`,
-        command: `cleanroom dataset grant ${c} ${d.datasetId} --${access} --expires 24h`,
+        command: `cleanroom dataset grant ${c} ${d.datasetId} --${access} --expires 12h`,
       });
     }
   }
