@@ -3,7 +3,7 @@
  * `openssl speed -evp aes-256-gcm` on the same machine in the same run (the limit), with the
  * process's peak RSS sampled during each phase to show that memory stays flat.
  *
- *   npx tsc -p tsconfig.json && node dist/bench/crypto.js [--mib 1024] [--chunk-kib 1024]
+ *   npx tsc -p tsconfig.json && node dist/bench/crypto.js [options]   (--help lists them)
  *
  * Phases, each over the same 1 GiB:
  * - encrypt / decrypt, stream (best of --repeat runs, default 3): plaintext from a generator
@@ -17,7 +17,7 @@ import { execFile } from "node:child_process";
 import { createCipheriv, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -31,6 +31,22 @@ import {
 } from "../client/format/index.js";
 import { machine, printFigures, saveFigures, type Figure } from "./results.js";
 
+const USAGE = `Usage: node dist/bench/crypto.js [options]
+
+Encrypted file format throughput for one file, next to openssl speed (docs/benchmarks.md).
+
+  --mib N         file size in MiB (default 1024)
+  --chunk-kib N   plaintext chunk size in KiB (default 1024)
+  --read-kib N    read size of the ciphertext file (default 1024)
+  --write-kib N   the /dev/null sink's buffer (default 4096, as files.ts)
+  --repeat N      runs of each stream phase; the best counts (default 3)
+  --no-save       print the figures only; leave bench/results/crypto.json as it is`;
+
+if (process.argv.includes("--help")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -41,7 +57,16 @@ const CHUNK = arg("--chunk-kib", 1024) * 1024;
 const BYTES = SIZE_MIB * MIB;
 const TARGET_SHARE = 0.7;
 const READ = arg("--read-kib", 1024) * 1024;
+/** The sink's buffer, as files.ts writes files: room for a few chunks, so writes batch. */
+const WRITE = arg("--write-kib", 4096) * 1024;
 const REPEAT = arg("--repeat", 3);
+const SAVE = !process.argv.includes("--no-save");
+
+/** The 1, 5 and 15 minute load averages: on a shared machine, how busy the neighbours were. */
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
 
 /** `openssl speed -evp aes-256-gcm -bytes 16384 -seconds 3`, in MB/s (10^6 bytes/s). */
 async function opensslSpeed(): Promise<number> {
@@ -118,6 +143,7 @@ async function writePlaintext(path: string): Promise<void> {
 async function main(): Promise<void> {
   console.log(`Machine: ${machine()}`);
   console.log(`File: ${SIZE_MIB} MiB, chunk ${CHUNK / 1024} KiB`);
+  console.log(`Load average before: ${load()}`);
   const dir = await mkdtemp(join(tmpdir(), "crypto-bench-"));
   const dek = generateDek();
   try {
@@ -140,14 +166,14 @@ async function main(): Promise<void> {
       pipeline(
         Readable.from(plaintext()),
         encryptStream(dek, { chunkSize: CHUNK, binding: "bench" }),
-        createWriteStream("/dev/null", { highWaterMark: MIB }),
+        createWriteStream("/dev/null", { highWaterMark: WRITE }),
       ),
     );
     const decryptStreamed = await best(() =>
       pipeline(
         createReadStream(enc, { highWaterMark: READ }),
         decryptStream(dek, { binding: "bench" }),
-        createWriteStream("/dev/null", { highWaterMark: MIB }),
+        createWriteStream("/dev/null", { highWaterMark: WRITE }),
       ),
     );
 
@@ -214,8 +240,9 @@ async function main(): Promise<void> {
     })) {
       console.log(`  peak RSS ${name}: ${Math.round(phase.peakRssMiB)} MiB`);
     }
+    console.log(`Load average after: ${load()}`);
     printFigures(figures);
-    console.log(`Saved ${saveFigures("crypto", figures)}`);
+    if (SAVE) console.log(`Saved ${saveFigures("crypto", figures)}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -91,6 +91,45 @@ describe("format streams: round trips", () => {
     assert.equal(seen.at(-1), 5000);
   });
 
+  it("asks its source for the next piece before working on the current one", async () => {
+    // Like a file read stream: each read completes later, on the thread pool's schedule. The
+    // source's next read must be requested before the current piece's AES (seen as its
+    // progress report), so that reading overlaps the work instead of following it.
+    const replay = async (
+      pieces: Buffer[],
+      transform: (log: string[]) => NodeJS.ReadWriteStream,
+    ) => {
+      const log: string[] = [];
+      let next = 0;
+      const source = new Readable({
+        read() {
+          const piece = next++;
+          log.push(`read ${piece}`);
+          setImmediate(() => this.push(piece < pieces.length ? pieces[piece] : null));
+        },
+      });
+      const sink = new Writable({ write: (_chunk, _e, done) => done() });
+      await pipeline(source, transform(log), sink);
+      return log;
+    };
+    const piece = 64 * 1024;
+    const plaintext = randomBytes(3 * piece);
+    const pieces = (bytes: Buffer) => {
+      const out: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += piece) out.push(bytes.subarray(at, at + piece));
+      return out;
+    };
+    const sealing = await replay(pieces(plaintext), (log) =>
+      encryptStream(dek, { chunkSize: piece, onProgress: (done) => log.push(`done ${done}`) }),
+    );
+    assert.ok(sealing.indexOf("read 1") < sealing.indexOf(`done ${piece}`), sealing.join(", "));
+    const file = await encryptBytes(dek, plaintext, { chunkSize: piece });
+    const opening = await replay(pieces(file), (log) =>
+      decryptStream(dek, { onProgress: (done) => log.push(`done ${done}`) }),
+    );
+    assert.ok(opening.indexOf("read 1") < opening.indexOf(`done ${piece}`), opening.join(", "));
+  });
+
   it("refuses bad keys and chunk sizes as programming errors", () => {
     assert.throws(() => encryptStream(Buffer.alloc(16)), RangeError);
     assert.throws(() => decryptStream(Buffer.alloc(33)), RangeError);

@@ -43,6 +43,23 @@ function* slices(parts: Buffer[]): Generator<Buffer> {
   }
 }
 
+/**
+ * Runs the work for one written piece, then calls back. The work runs in a microtask, not inside
+ * the source's write: a file source asks for its next read with process.nextTick, which runs
+ * before microtasks, so that read overlaps this piece's AES instead of following it (otherwise
+ * the main thread waits for a read about once per chunk).
+ */
+function afterTick(work: () => void, callback: TransformCallback): void {
+  queueMicrotask(() => {
+    try {
+      work();
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  });
+}
+
 export interface StreamOptions {
   /**
    * Extra associated data binding the file to its context, e.g. the dataset id. Authenticated in
@@ -105,7 +122,7 @@ export function encryptStream(dek: Uint8Array, options: EncryptOptions = {}): Tr
 
   return new Transform({
     transform(chunk: unknown, _encoding: BufferEncoding, callback: TransformCallback) {
-      try {
+      afterTick(() => {
         const bytes = toBuffer(chunk);
         start(this);
         queue.push(bytes);
@@ -113,10 +130,7 @@ export function encryptStream(dek: Uint8Array, options: EncryptOptions = {}): Tr
         while (queue.length > chunkSize) seal(this, false);
         consumed += bytes.length;
         options.onProgress?.(consumed);
-        callback();
-      } catch (error) {
-        callback(error as Error);
-      }
+      }, callback);
     },
     flush(callback: TransformCallback) {
       try {
@@ -262,7 +276,7 @@ export function decryptStream(dek: Uint8Array, options: DecryptOptions = {}): Tr
 
   return new Transform({
     transform(chunk: unknown, _encoding: BufferEncoding, callback: TransformCallback) {
-      try {
+      afterTick(() => {
         const bytes = toBuffer(chunk);
         queue.push(bytes);
         if (header === null) {
@@ -273,10 +287,7 @@ export function decryptStream(dek: Uint8Array, options: DecryptOptions = {}): Tr
         if (header !== null) while (queue.length > record) openNext(this, record, false);
         consumed += bytes.length;
         options.onProgress?.(consumed);
-        callback();
-      } catch (error) {
-        callback(error as Error);
-      }
+      }, callback);
     },
     flush(callback: TransformCallback) {
       try {
