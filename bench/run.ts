@@ -10,9 +10,11 @@
  *       thresholds, encrypt and write — timed from the run request until the run is Completed.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/run.js [--rows 1000000,10000000] [--repeat 3]
+ *     [--poll-ms 100] [--no-save]
  *
  * Needs a governance bundle with the pending-runs route (governance/build, or GOVERNANCE_BUILD).
- * Best of --repeat runs for each side; the phases are those of the fastest clean-room run.
+ * Best of --repeat runs for each side; the phases are those of the fastest clean-room run. Each
+ * run's line also gives the process's CPU time for plain DuckDB and for the clean-room run.
  */
 import assert from "node:assert/strict";
 import { createReadStream } from "node:fs";
@@ -35,6 +37,20 @@ import { duckdbType } from "../runtime/engine/sql.js";
 import { CONTRACT, logged, startWorld, type Runtime, type World } from "../test/runtime/world.js";
 import { machine, printFigures, round, saveFigures, type Figure } from "./results.js";
 
+const USAGE = `Usage: node dist/bench/run.js [options]
+
+A full clean-room run next to plain DuckDB over the same generated data (docs/benchmarks.md).
+
+  --rows N,N     rows per party, one size after the other (default 1000000,10000000)
+  --repeat N     runs of each side per size; the best counts (default 3)
+  --poll-ms MS   the runtime's polling interval (default 100)
+  --no-save      print the figures only; leave bench/results/run.json as it is`;
+
+if (process.argv.includes("--help")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1]! : fallback;
@@ -42,7 +58,8 @@ const arg = (name: string, fallback: string) => {
 const SIZES = arg("--rows", "1000000,10000000").split(",").map(Number);
 const REPEAT = Number(arg("--repeat", "3"));
 /** How often the runtime asks governance for runs: the wait before a claim is part of a run. */
-const POLL_MS = 100;
+const POLL_MS = Number(arg("--poll-ms", "100"));
+const SAVE = !process.argv.includes("--no-save");
 
 /** northwind's customers: the hashed id, two allowed attributes, and an email no query may read. */
 const CUSTOMERS: DatasetField[] = [
@@ -87,6 +104,11 @@ const SEGMENTS = [
 ];
 
 const seconds = (ms: number) => ms / 1000;
+/**
+ * CPU time of this process (all its threads: DuckDB's, Node's, the sandbox's) over a side's run:
+ * unlike the wall time, it hardly changes with what other processes on the machine are doing.
+ */
+const cpuSeconds = (usage: NodeJS.CpuUsage) => `${round((usage.user + usage.system) / 1e6)} s`;
 const loadAverage = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -326,14 +348,20 @@ async function measure(world: World, runtime: Runtime, size: Prepared): Promise<
   let tablesFirstMs = Infinity;
   let clean: CleanRoomRun | undefined;
   for (let i = 0; i < REPEAT; i++) {
+    let cpu = process.cpuUsage();
     const plain = await plainRun(size.dir, join(size.dir, PLAIN_OUTPUT));
+    const plainCpu = process.cpuUsage(cpu);
     const tablesFirst = await plainRun(size.dir, join(size.dir, "tables-first.csv"), true);
+    cpu = process.cpuUsage();
     const run = await cleanRoomRun(world, runtime, size.queryId);
+    const cleanCpu = process.cpuUsage(cpu);
+    // The runtime makes the next run's key once idle: not while the next plain run is timed.
+    await runtime.handle.whenIdle();
     const took = (ms: number | undefined) => `${round(seconds(ms ?? NaN))} s`;
     console.log(
-      `  ${size.rows} rows: plain ${took(plain)}, tables first ${took(tablesFirst)}, ` +
-        `clean-room ${took(run.totalMs)}, load phase ${took(run.durationsMs["load"])} ` +
-        `(load average ${loadAverage()})`,
+      `  ${size.rows} rows: plain ${took(plain)} (CPU ${cpuSeconds(plainCpu)}), tables first ` +
+        `${took(tablesFirst)}, clean-room ${took(run.totalMs)} (CPU ${cpuSeconds(cleanCpu)}), ` +
+        `load phase ${took(run.durationsMs["load"])} (load average ${loadAverage()})`,
     );
     plainMs = Math.min(plainMs, plain);
     tablesFirstMs = Math.min(tablesFirstMs, tablesFirst);
@@ -363,12 +391,13 @@ async function main(): Promise<void> {
     const sizes: Prepared[] = [];
     for (const rows of SIZES) sizes.push(await prepare(world, rows, scratch));
     const runtime = world.startRuntime({ pollMs: POLL_MS });
+    await runtime.handle.whenIdle();
     const rows: Row[] = [];
     for (const size of sizes) rows.push(await measure(world, runtime, size));
     printTable(rows);
     const figures = rows.flatMap(figuresOf);
     printFigures(figures);
-    console.log(`Saved ${saveFigures("run", figures)}`);
+    if (SAVE) console.log(`Saved ${saveFigures("run", figures)}`);
     console.log(`Load average at the end: ${loadAverage()}`);
   } finally {
     await world.stop();

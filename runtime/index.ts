@@ -61,7 +61,7 @@ export interface RuntimeOptions {
 export interface RuntimeHandle {
   /** 96 hex digits: SHA-384 of this build and configuration. */
   measurement: string;
-  /** Resolves after the next poll that found nothing to do. */
+  /** Resolves after the next poll that found nothing to do, once the next run's key is ready. */
   whenIdle(): Promise<void>;
   /** Stops after the current run has reported its outcome; the status file says `stopped`. */
   stop(): Promise<void>;

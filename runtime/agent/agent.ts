@@ -8,6 +8,7 @@ import { evidenceFor, type EvidenceProvider } from "./attestation.js";
 import { failureOf } from "./errors.js";
 import type { RuntimeGovernance } from "./governance.js";
 import { Journal, type JournalEntry } from "./journal.js";
+import { NextRunKey } from "./next-key.js";
 import { performRun, type RunContext } from "./run.js";
 import { RunKey } from "./runkey.js";
 import { isTransportFailure } from "./transport.js";
@@ -31,7 +32,7 @@ export interface AgentOptions extends Omit<RunContext, "onPhase" | "log"> {
   evidence: EvidenceProvider;
   workspace: string;
   log: Logger;
-  /** Between polls (default 1000 ms). */
+  /** From one poll to the next while idle (default 1000 ms). */
   pollMs?: number;
   /** Longest wait between attempts while governance is unreachable (default 10 s). */
   maxBackoffMs?: number;
@@ -51,6 +52,7 @@ export class Agent {
   private readonly maxAttempts: number;
   /** Runs whose claim was refused, with when to try again. */
   private readonly deferred = new Map<string, number>();
+  private readonly keys = new NextRunKey();
   private readonly state: AgentState = {
     connected: false,
     currentRun: null,
@@ -84,7 +86,10 @@ export class Agent {
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  /** Resolves after the next poll that found nothing to do (or when the agent stops). */
+  /**
+   * Resolves after the next poll that found nothing to do, once the next run's key is ready (or
+   * when the agent stops).
+   */
   whenIdle(): Promise<void> {
     if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -101,14 +106,21 @@ export class Agent {
   private async loop(): Promise<void> {
     let backoffMs = this.pollMs;
     while (!this.stopping) {
-      let delayMs = this.pollMs;
+      const polledAt = performance.now();
+      let delayMs = 0;
       try {
         const worked = (await this.resumeJournal()) || (await this.claimPending());
         this.reconnected();
         this.problem = undefined;
         backoffMs = this.pollMs;
-        if (!worked) for (const resolve of this.idleWaiters.splice(0)) resolve();
-        else delayMs = 0;
+        if (!worked) {
+          // Idle: the next run's key is made now, not while a run waits for its claim. (A run
+          // requested meanwhile loses nothing: its claim would wait for this key anyway.)
+          await this.keys.ready();
+          for (const resolve of this.idleWaiters.splice(0)) resolve();
+          // Polls start pollMs apart, however long governance took to answer.
+          delayMs = this.pollMs - (performance.now() - polledAt);
+        }
       } catch (error) {
         if (isTransportFailure(error)) this.disconnected(error.code, error.message);
         else this.failed(error);
@@ -167,7 +179,7 @@ export class Agent {
   }
 
   private async claimAndRun(runId: string): Promise<void> {
-    const key = RunKey.generate();
+    const key = await this.keys.take();
     // In the journal before the claim is sent: the key must outlive a crash after the claim.
     const entry: JournalEntry = { runId, privateKeyPem: key.privateKeyPem(), attempts: 0 };
     this.journal.put(entry);

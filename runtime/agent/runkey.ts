@@ -8,11 +8,12 @@ import {
   createHash,
   createPrivateKey,
   createPublicKey,
-  generateKeyPairSync,
+  generateKeyPair,
   privateDecrypt,
   sign,
   type KeyObject,
 } from "node:crypto";
+import { promisify } from "node:util";
 
 import { RUNTIME_SIGNATURE } from "../../contracts/src/attestation.js";
 
@@ -31,8 +32,10 @@ export class RunKey {
       .toString();
   }
 
-  static generate(): RunKey {
-    return new RunKey(generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey);
+  /** A fresh pair, made on a libuv worker: the prime search takes 0.1–1 s of CPU. */
+  static async generate(): Promise<RunKey> {
+    const { privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
+    return new RunKey(privateKey);
   }
 
   /** The key a journal kept (PKCS#8 PEM). */

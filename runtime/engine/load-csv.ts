@@ -3,60 +3,18 @@
 // ever exists in the pipe's kernel buffer and in DuckDB's memory.
 import { constants, openSync } from "node:fs";
 import { Socket } from "node:net";
-import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as delay } from "node:timers/promises";
 
 import type { DuckDBConnection } from "@duckdb/node-api";
 
+import { readCsvHeader, type CsvHeader } from "./csv-header.js";
 import { EngineError, messageOf } from "./errors.js";
 import type { RamDirectory } from "./ram-directory.js";
 import { planFile } from "./projection.js";
 import { duckdbType, findColumn, ident, literal } from "./sql.js";
 import type { DatasetField } from "../../contracts/src/dataset.js";
 import type { InputFile } from "./types.js";
-
-const MAX_HEADER = 1024 * 1024;
-
-/** The header row's names, and the stream again from its first byte. */
-async function splitHeader(
-  source: Readable,
-): Promise<{ names: string[]; replay: AsyncIterable<Buffer> }> {
-  const iterator: AsyncIterator<Buffer> = source[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let size = 0;
-  let end = -1;
-  while (end < 0) {
-    const next = await iterator.next();
-    if (next.done) break;
-    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
-    end = chunk.indexOf(10);
-    if (end >= 0) end += size;
-    head.push(chunk);
-    size += chunk.length;
-    if (end < 0 && size > MAX_HEADER) throw new Error("header row too long");
-  }
-  const buffered = Buffer.concat(head);
-  const line = buffered
-    .subarray(0, end < 0 ? buffered.length : end)
-    .toString("utf8")
-    .replace(/^\uFEFF/, "")
-    .replace(/\r$/, "");
-  if (line.trim() === "") throw new Error("no header row");
-  const names = line.split(",").map((name) =>
-    name
-      .trim()
-      .replace(/^"(.*)"$/, "$1")
-      .replaceAll('""', '"'),
-  );
-  async function* replay(): AsyncIterable<Buffer> {
-    yield buffered;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-      yield next.value;
-    }
-  }
-  return { names, replay: replay() };
-}
 
 /**
  * Opens `fifo` for writing once DuckDB has opened it for reading, without blocking a thread: a
@@ -103,9 +61,9 @@ export async function loadCsvFile(
   index: number,
 ): Promise<number> {
   const source = await file.open();
-  let header: Awaited<ReturnType<typeof splitHeader>>;
+  let header: CsvHeader;
   try {
-    header = await splitHeader(source);
+    header = await readCsvHeader(source);
   } catch (error) {
     source.destroy();
     throw new EngineError(
@@ -145,7 +103,7 @@ export async function loadCsvFile(
   const reading = connection.run(sql, plan.values).finally(() => (readerDone = true));
   const writing = (async () => {
     writer = await fifoWriter(fifo, () => readerDone);
-    await pipeline(header.replay, writer);
+    await pipeline(header.stream, writer);
   })();
   writing.catch(() => undefined); // awaited below, after DuckDB has read the pipe
   let rows: number;

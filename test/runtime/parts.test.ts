@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { GovernanceError } from "../../client/governance/transport.js";
 import { AttestationError, snpEvidence, virtualEvidence } from "../../runtime/agent/attestation.js";
 import { failureOf, RunError } from "../../runtime/agent/errors.js";
+import { NextRunKey } from "../../runtime/agent/next-key.js";
 import { RunKey } from "../../runtime/agent/runkey.js";
 import {
   grantStorageCredentials,
@@ -139,8 +140,8 @@ describe("runtime parts", function () {
   });
 
   describe("run key and failures", function () {
-    it("signs with RSA-PSS and unwraps RSA-OAEP-AES-KWP as governance wraps", () => {
-      const key = RunKey.generate();
+    it("signs with RSA-PSS and unwraps RSA-OAEP-AES-KWP as governance wraps", async () => {
+      const key = await RunKey.generate();
       const body = key.signed({ contractId: "c", runId: "r", purpose: "fail", reason: "x" });
       assert.ok(
         verify(
@@ -171,7 +172,20 @@ describe("runtime parts", function () {
         RunKey.fromPem(key.privateKeyPem()).unwrap(wrapped.toString("base64")),
         secret,
       );
-      assert.throws(() => RunKey.generate().unwrap(wrapped.toString("base64")));
+      const other = await RunKey.generate();
+      assert.throws(() => other.unwrap(wrapped.toString("base64")));
+    });
+
+    it("hands each prepared key out once: no two runs share a key pair", async () => {
+      const keys = new NextRunKey();
+      await keys.ready();
+      const first = await keys.take();
+      const second = await keys.take(); // none prepared: made on demand
+      await keys.ready();
+      const third = await keys.take();
+      const pems = [first, second, third].map((key) => key.publicKeyPem);
+      assert.equal(new Set(pems).size, 3);
+      for (const pem of pems) assert.match(pem, /^-----BEGIN PUBLIC KEY-----/);
     });
 
     it("reports governance's code and message, and only the kind of an unknown error", () => {

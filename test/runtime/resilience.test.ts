@@ -35,7 +35,7 @@ describe("runtime: restarts and outages", function () {
     attempts: number,
   ): Promise<{ runId: string; key: RunKey; workspace: string }> {
     const runId = await world.requestRun("count");
-    const key = RunKey.generate();
+    const key = await RunKey.generate();
     const governance = new RuntimeGovernance({
       endpoint: world.c.sandbox.url,
       serviceCertPem: world.c.sandbox.serviceCertPem,

@@ -399,6 +399,14 @@ describe("runtime: attested runs over local, Azure Blob and S3 datasets", functi
     assert.equal(readStatus(runtime.workspace)?.counts.failed, 1);
   });
 
+  it("binds every run to a key pair of its own, runs requested together included", async () => {
+    const runIds: string[] = [];
+    for (let i = 0; i < 3; i++) runIds.push(await world.requestRun("daily-total"));
+    const runs = await Promise.all(runIds.map((runId) => world.finished(runId)));
+    for (const run of runs) assert.equal(run.state, "Completed", run.failure?.reason);
+    assert.equal(new Set(runs.map((run) => run.claim!.keyDigest)).size, 3);
+  });
+
   it("leaves a run Requested when the contract does not allow the runtime's measurement", async () => {
     await runtime.handle.stop();
     // Another configuration is another measurement, which the contract's policy does not list.

@@ -44,7 +44,7 @@ export interface RunRecord {
     durationsMs: Record<string, number>;
     outputDigests: { datasetId: string; object: string; sha256: string }[];
   };
-  claim?: { measurement: string };
+  claim?: { platform: string; measurement: string; keyDigest: string; hostData?: string };
 }
 
 export interface Runtime {
