@@ -18,16 +18,11 @@ import type {
 import type { DatasetRecord } from "../../contracts/src/dataset.js";
 import type { TokenResponse } from "../../contracts/src/oidc.js";
 import type { QueryDocument } from "../../contracts/src/query.js";
+import type { PendingRun } from "../../contracts/src/run.js";
 import { Transport } from "../../client/governance/transport.js";
 import type { RunKey } from "./runkey.js";
 
-/** A run waiting for a clean room (`GET /app/contracts/{id}/pending-runs`). */
-export interface PendingRun {
-  runId: string;
-  queryId: string;
-  queryVersion: string;
-  requestedAt: string;
-}
+export type { PendingRun };
 
 /** What a successful claim hands the clean room: the query, its parameters, its datasets. */
 export interface ClaimedRun {

@@ -7,19 +7,9 @@
  * governance benchmark.
  */
 import assert from "node:assert/strict";
-import {
-  constants,
-  createDecipheriv,
-  createHash,
-  generateKeyPairSync,
-  privateDecrypt,
-  publicEncrypt,
-  randomBytes,
-  sign,
-  type KeyObject,
-} from "node:crypto";
-import { encodeVirtualEvidence, reportDataHex } from "../../contracts/src/attestation.js";
+import { constants, publicEncrypt, randomBytes, type KeyObject } from "node:crypto";
 import type { Identity, Reply, RequestOptions } from "../support/client.js";
+import { Runtime } from "./runtime-sim.js";
 
 export type Call = (
   as: Identity | undefined,
@@ -30,8 +20,8 @@ export type Call = (
 export interface Run {
   contractId: string;
   runId: string;
-  privateKey: KeyObject;
-  publicKeyPem: string;
+  /** The simulated clean room whose key the run is (or will be) bound to. */
+  runtime: Runtime;
 }
 
 /** The measurement the virtual clean room claims (put it in the contract's policy). */
@@ -117,13 +107,7 @@ export async function requestedRun(
     body: { queryId: "q" },
   });
   assert.equal(reply.status, 201, reply.text);
-  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return {
-    contractId,
-    runId: reply.json<{ runId: string }>().runId,
-    privateKey,
-    publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
-  };
+  return { contractId, runId: reply.json<{ runId: string }>().runId, runtime: new Runtime() };
 }
 
 /** A run claimed by a virtual clean room whose evidence binds a fresh RSA key and the nonce. */
@@ -137,13 +121,9 @@ export async function claimedRun(
   const nonceReply = await call(undefined, `${base}/nonce`, { method: "POST" });
   assert.equal(nonceReply.status, 200, nonceReply.text);
   const nonce = nonceReply.json<{ nonce: string }>().nonce;
-  const sha256 = (data: Uint8Array) => new Uint8Array(createHash("sha256").update(data).digest());
-  const attestation = encodeVirtualEvidence({
-    measurement: MEASUREMENT,
-    reportData: reportDataHex(run.publicKeyPem, nonce, sha256),
-  });
+  const attestation = run.runtime.virtual(nonce, { measurement: MEASUREMENT, hostData: null });
   const claim = await call(undefined, `${base}/claim`, {
-    body: { attestation, publicKeyPem: run.publicKeyPem, nonce },
+    body: { attestation, publicKeyPem: run.runtime.publicKeyPem, nonce },
   });
   assert.equal(claim.status, 200, claim.text);
   return run;
@@ -155,22 +135,9 @@ export function signed(
   payload: Record<string, unknown>,
   signer?: KeyObject,
 ): { payload: string; signature: string } {
-  const text = JSON.stringify(payload);
-  const signature = sign("sha256", Buffer.from(text), {
-    key: signer ?? run.privateKey,
-    padding: constants.RSA_PKCS1_PSS_PADDING,
-    saltLength: 32,
-  }).toString("base64");
-  return { payload: text, signature };
+  return run.runtime.signed(payload, signer);
 }
 
-/** Unwraps RSA-OAEP-AES-KWP (base64) with the run's private key (2048-bit RSA). */
-export function unwrapForRun(run: Run, wrappedBase64: string): Buffer {
-  const wrapped = Buffer.from(wrappedBase64, "base64");
-  const aesKey = privateDecrypt(
-    { key: run.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
-    wrapped.subarray(0, 256),
-  );
-  const kwp = createDecipheriv("id-aes256-wrap-pad", aesKey, Buffer.from("A65959A6", "hex"));
-  return Buffer.concat([kwp.update(wrapped.subarray(256)), kwp.final()]);
-}
+/** Unwraps RSA-OAEP-AES-KWP (base64) with the run's private key. */
+export const unwrapForRun = (run: Run, wrappedBase64: string): Buffer =>
+  run.runtime.unwrap(wrappedBase64);

@@ -16,6 +16,7 @@ import type {
   DatasetLocation,
 } from "../../contracts/src/dataset.js";
 import type { QueryDocument } from "../../contracts/src/query.js";
+import type { RunRecord } from "../../contracts/src/run.js";
 import { encryptBytes } from "../../client/format/index.js";
 import { connectGovernance } from "../../client/governance/index.js";
 import type { StorageBackend } from "../../client/storage/index.js";
@@ -35,17 +36,7 @@ import { idOf } from "../support/gov.js";
 export const CONTRACT = "collab";
 const TX = "x-ms-ccf-transaction-id";
 
-export interface RunRecord {
-  runId: string;
-  state: string;
-  failure?: { reason: string };
-  result?: {
-    rowCounts: Record<string, number>;
-    durationsMs: Record<string, number>;
-    outputDigests: { datasetId: string; object: string; sha256: string }[];
-  };
-  claim?: { platform: string; measurement: string; keyDigest: string; hostData?: string };
-}
+export type { RunRecord };
 
 export interface Runtime {
   handle: RuntimeHandle;
