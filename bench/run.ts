@@ -13,10 +13,12 @@
  *     [--poll-ms 100] [--no-save]
  *
  * Needs a governance bundle with the pending-runs route (governance/build, or GOVERNANCE_BUILD).
+ * Runs with the runtime's Node flags (runtime/node-flags.ts), restarting itself with them.
  * Best of --repeat runs for each side; the phases are those of the fastest clean-room run. Each
  * run's line also gives the process's CPU time for plain DuckDB and for the clean-room run.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -32,6 +34,7 @@ import { decryptBytes, decryptStream, encryptStream } from "../client/format/ind
 import { openStorage } from "../client/storage/index.js";
 import { bindingOf } from "../client/format/index.js";
 import { outputObject } from "../runtime/agent/run.js";
+import { RUNTIME_NODE_FLAGS } from "../runtime/node-flags.js";
 import { writeWithDuckDB } from "../runtime/engine/fixtures.test.js";
 import { duckdbType } from "../runtime/engine/sql.js";
 import { CONTRACT, logged, startWorld, type Runtime, type World } from "../test/runtime/world.js";
@@ -49,6 +52,17 @@ A full clean-room run next to plain DuckDB over the same generated data (docs/be
 if (process.argv.includes("--help")) {
   console.log(USAGE);
   process.exit(0);
+}
+
+// The clean room runs in this process here: run it as `cleanroom runtime start` runs the runtime
+// (runtime/node-flags.ts), starting again with its Node flags if this process lacks them.
+if (!RUNTIME_NODE_FLAGS.every((flag) => process.execArgv.includes(flag))) {
+  const again = spawnSync(
+    process.execPath,
+    [...RUNTIME_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)],
+    { stdio: "inherit" },
+  );
+  process.exit(again.status ?? 1);
 }
 
 const arg = (name: string, fallback: string) => {

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import type { AuditEvent, Run } from "../../client/governance/index.js";
 import { encryptFile, generateDek } from "../../client/format/index.js";
 import { ProfileStore } from "../../cli/profile/store.js";
+import { RUNTIME_NODE_FLAGS } from "../../runtime/node-flags.js";
 import type { Identity } from "../support/client.js";
 import { idOf } from "../support/gov.js";
 import { startConsortium, type Consortium } from "../governance/consortium.js";
@@ -91,6 +92,9 @@ describe("cleanroom runtime, run output and policy verify (the real clean room)"
     assert.equal(started.started, true);
     assert.match(measurement, /^[0-9a-f]{96}$/);
     assert.ok(pidAlive(pid), "the agent runs");
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    for (const flag of RUNTIME_NODE_FLAGS)
+      assert.ok(argv.includes(flag), `node runs it with ${flag}`);
     assert.equal(started.allowedByPolicy, null, "no contract yet");
     assert.ok(started.workspace.startsWith(join(cli.home, "profiles", "operator")));
     // Again: it is shown, not started twice.

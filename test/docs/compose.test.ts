@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { load } from "js-yaml";
+import { RUNTIME_NODE_FLAGS } from "../../runtime/node-flags.js";
 import { DEFAULT_BUNDLE } from "../../sandbox/index.js";
 import { repoPath } from "../../scripts/docs/markdown.js";
 
@@ -162,6 +163,12 @@ describe("docker-compose.yml", function () {
     const endpoint = `https://127.0.0.1:${published}`;
     const runtime = compose.services["runtime"]!;
     assert.equal(flag(runtime.command, "endpoint"), endpoint);
+    const main = runtime.command!.indexOf("dist/runtime/main.js");
+    assert.deepEqual(
+      runtime.command!.slice(1, main),
+      RUNTIME_NODE_FLAGS,
+      "node runs it as the CLI does",
+    );
     assert.match(readFileSync(repoPath("docker/deploy.sh"), "utf8"), new RegExp(`${endpoint}\\b`));
     // Host networking: the runtime and deploy reach the published ports as the CLI does.
     assert.equal(runtime.network_mode, "host");

@@ -21,6 +21,7 @@ import {
   writeLaunch,
   type LaunchRecord,
 } from "./local.js";
+import { RUNTIME_NODE_FLAGS } from "../../../runtime/node-flags.js";
 
 export interface RuntimeStartOptions {
   contract: string;
@@ -79,6 +80,7 @@ function agentArgs(
   workspace: string,
 ) {
   const args = [
+    ...RUNTIME_NODE_FLAGS,
     AGENT_MAIN,
     "--contract",
     options.contract,
