@@ -18,7 +18,7 @@ describe("format byte queue", () => {
     assert.throws(() => queue.take(1), RangeError);
   });
 
-  it("stays correct over many pushes and takes (compaction)", () => {
+  it("stays correct over many pushes and takes", () => {
     const queue = new ByteQueue();
     let next = 0;
     let expected = 0;
