@@ -483,6 +483,21 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
     const other = new ContainerClient(`${azurite.accountUrl}/empty-container?${sas}`);
     await assert.rejects(other.getBlobClient("x").downloadToBuffer(), { statusCode: 403 });
 
+    const s3Flags = await fails([
+      "dataset",
+      "grant",
+      CONTRACT,
+      "azure-sales",
+      "--read",
+      "--expires",
+      "1h",
+      "--role-arn",
+      "arn:aws:iam::123456789012:role/cleanroom",
+      "--connection-string",
+      azurite.connectionString,
+    ]);
+    assert.match(s3Flags.error, /--role-arn is for S3 datasets; azure-sales is in Azure Blob/);
+
     const keyless = await fails(["dataset", "revoke", CONTRACT, "azure-sales"]);
     assert.match(keyless.error, /needs the storage account key/);
     const still = new ContainerClient(`${azurite.accountUrl}/sales?${sas}`);

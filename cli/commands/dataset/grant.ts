@@ -113,6 +113,18 @@ export async function runGrant(
   let expiry: string;
   let storage: AzureBlobStorage | undefined;
   if (location.kind === "azure-blob") {
+    const s3Only = [
+      ["--role-arn", options.roleArn],
+      ["--sts-endpoint", options.stsEndpoint],
+      ["--static-credentials", options.staticCredentials],
+    ].filter(([, value]) => value !== undefined && value !== false);
+    if (s3Only.length > 0) {
+      throw new UserError(
+        `${s3Only.map(([flag]) => flag).join(", ")} ${s3Only.length > 1 ? "are" : "is"} for S3 datasets; ${datasetId} is in Azure Blob`,
+        "an Azure grant is a container SAS minted with the account key (--account-key or a connection string)",
+        "UsageError",
+      );
+    }
     const opened = openLocation(location, options);
     storage = opened as AzureBlobStorage;
     if (!(opened instanceof AzureBlobStorage) || opened.sharedKey === undefined) {
