@@ -2,7 +2,14 @@
 // of the same directory tree and renamed into place once complete, so readers see the old object or
 // the new one, never a partial one.
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, open as openFd, type Stats } from "node:fs";
+import { once } from "node:events";
+import {
+  createReadStream,
+  createWriteStream,
+  open as openFd,
+  type Stats,
+  type WriteStream,
+} from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { Transform, type Readable } from "node:stream";
@@ -98,11 +105,11 @@ export class LocalStorage implements StorageBackend {
         callback(null, chunk);
       },
     });
+    let sink: WriteStream | undefined;
     try {
       await mkdir(tempDir, { recursive: true });
-      await pipeline(toReadable(source), counter, createWriteStream(temp, { flags: "wx" }), {
-        signal: options.signal,
-      });
+      sink = createWriteStream(temp, { flags: "wx" });
+      await pipeline(toReadable(source), counter, sink, { signal: options.signal });
       // Make the bytes durable before the rename makes them visible.
       const handle = await open(temp, "r");
       try {
@@ -113,6 +120,9 @@ export class LocalStorage implements StorageBackend {
       await mkdir(dirname(target), { recursive: true });
       await rename(temp, target);
     } catch (error) {
+      // A source that fails at once can end the pipeline before the file is even open: wait for
+      // the sink to close, or the file would appear after it was removed.
+      if (sink !== undefined && !sink.closed) await once(sink, "close").catch(() => undefined);
       await rm(temp, { force: true });
       if (error instanceof StorageError) throw error;
       if (isFsError(error)) throw fsError(error, target, name);
