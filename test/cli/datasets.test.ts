@@ -13,9 +13,8 @@ import { join } from "node:path";
 import { ContainerClient } from "@azure/storage-blob";
 import { ProfileStore } from "../../cli/profile/store.js";
 import { freePort, startAzurite, type AzuriteServer } from "../support/azurite.js";
-import { idOf } from "../support/gov.js";
 import { startS3Server, type S3Server } from "../support/s3server.js";
-import { startConsortium, type Consortium } from "../governance/consortium.js";
+import { acceptContract, startConsortium, type Consortium } from "../governance/consortium.js";
 import { CliHome, errorLines } from "./run.js";
 
 const CONTRACT = "collab";
@@ -53,20 +52,7 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
       { cert: string; key: string },
       { cert: string; key: string },
     ];
-    await c.pass([
-      {
-        name: "set_contract",
-        args: {
-          contractId: CONTRACT,
-          version: "1.0",
-          document: {
-            participants: [{ id: idOf(northwind.cert), kind: "user", name: "northwind" }],
-            policy: { measurements: ["00"], allowVirtual: true },
-            consentDefaults: { execution: true, logging: false, telemetry: false },
-          },
-        },
-      },
-    ]);
+    await acceptContract(c, CONTRACT, [{ identity: northwind, name: "northwind" }]);
     cli = new CliHome();
     const store = new ProfileStore(cli.home);
     for (const [name, identity] of [

@@ -20,11 +20,10 @@ import {
 import { ProfileStore } from "../../cli/profile/store.js";
 import { grantStorageCredentials } from "../../runtime/agent/storage.js";
 import { freePort } from "../support/azurite.js";
-import { idOf } from "../support/gov.js";
 import { startS3Server, type S3Server } from "../support/s3server.js";
 import { readAll } from "../support/storage-conformance.js";
 import { startSts, type StsStandIn } from "../support/sts.js";
-import { startConsortium, type Consortium } from "../governance/consortium.js";
+import { acceptContract, startConsortium, type Consortium } from "../governance/consortium.js";
 import { CliHome, errorLines } from "./run.js";
 
 const CONTRACT = "collab";
@@ -76,20 +75,7 @@ describe("cleanroom dataset grant|revoke on S3 (sandbox, s3rver, STS stand-in)",
   before(async () => {
     [c, s3, sts] = await Promise.all([startConsortium({ users: 1 }), startS3Server(), startSts()]);
     const [northwind] = c.users as [{ cert: string; key: string }];
-    await c.pass([
-      {
-        name: "set_contract",
-        args: {
-          contractId: CONTRACT,
-          version: "1.0",
-          document: {
-            participants: [{ id: idOf(northwind.cert), kind: "user", name: "northwind" }],
-            policy: { measurements: ["00"], allowVirtual: true },
-            consentDefaults: { execution: true, logging: false, telemetry: false },
-          },
-        },
-      },
-    ]);
+    await acceptContract(c, CONTRACT, [{ identity: northwind, name: "northwind" }]);
     cli = new CliHome();
     store = new ProfileStore(cli.home);
     await store.create("northwind", {

@@ -14,13 +14,12 @@ import { join } from "node:path";
 import { dekSecretName, DEK_CONTENT_TYPE } from "../../client/keyvault.js";
 import { ProfileStore } from "../../cli/profile/store.js";
 import { freePort } from "../support/azurite.js";
-import { idOf } from "../support/gov.js";
 import {
   KEY_VAULT_API_VERSIONS,
   startKeyVault,
   type KeyVaultStandIn,
 } from "../support/keyvault.js";
-import { startConsortium, type Consortium } from "../governance/consortium.js";
+import { acceptContract, startConsortium, type Consortium } from "../governance/consortium.js";
 import { CliHome, errorLines, type CliResult } from "./run.js";
 
 const CONTRACT = "collab";
@@ -37,20 +36,7 @@ describe("cleanroom dataset with Azure Key Vault (separate processes, Key Vault 
   before(async () => {
     [c, kv] = await Promise.all([startConsortium({ users: 1 }), startKeyVault()]);
     const [owner] = c.users as [{ cert: string; key: string }];
-    await c.pass([
-      {
-        name: "set_contract",
-        args: {
-          contractId: CONTRACT,
-          version: "1.0",
-          document: {
-            participants: [{ id: idOf(owner.cert), kind: "user", name: "northwind" }],
-            policy: { measurements: ["00"], allowVirtual: true },
-            consentDefaults: { execution: true, logging: false, telemetry: false },
-          },
-        },
-      },
-    ]);
+    await acceptContract(c, CONTRACT, [{ identity: owner, name: "northwind" }]);
     const kek = await c.call(c.members[0], "/app/keys", { method: "POST" });
     assert.equal(kek.status, 201, kek.text);
     cli = new CliHome();

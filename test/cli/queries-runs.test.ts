@@ -24,7 +24,7 @@ import { ProfileStore } from "../../cli/profile/store.js";
 import type { Identity } from "../support/client.js";
 import { CLI } from "../support/cli.js";
 import { idOf } from "../support/gov.js";
-import { startConsortium, type Consortium } from "../governance/consortium.js";
+import { acceptContract, startConsortium, type Consortium } from "../governance/consortium.js";
 import { HOST, M_VIRT, Runtime } from "../governance/runtime-sim.js";
 import { CliHome, errorLines } from "./run.js";
 
@@ -63,23 +63,15 @@ describe("cleanroom query, consent, run and audit (separate processes, a real sa
   before(async () => {
     c = await startConsortium({ users: 2 });
     [northwind, woodgrove] = c.users as [Identity, Identity];
-    await c.pass([
-      {
-        name: "set_contract",
-        args: {
-          contractId: CONTRACT,
-          version: "1.0",
-          document: {
-            participants: [
-              { id: idOf(northwind.cert), kind: "user", name: "northwind" },
-              { id: idOf(woodgrove.cert), kind: "user", name: "woodgrove" },
-            ],
-            policy: { measurements: [M_VIRT], hostData: [HOST], allowVirtual: true },
-            consentDefaults: { execution: true, logging: false, telemetry: false },
-          },
-        },
-      },
-    ]);
+    await acceptContract(
+      c,
+      CONTRACT,
+      [
+        { identity: northwind, name: "northwind" },
+        { identity: woodgrove, name: "woodgrove" },
+      ],
+      { measurements: [M_VIRT], hostData: [HOST], allowVirtual: true },
+    );
     const kekReply = await c.call(c.members[0], "/app/keys", { method: "POST", body: {} });
     assert.equal(kekReply.status, 201, kekReply.text);
     const kek = kekReply.json<{ kekId: string; publicKeyPem: string }>();

@@ -16,8 +16,7 @@ import { encryptFile, generateDek } from "../../client/format/index.js";
 import { ProfileStore } from "../../cli/profile/store.js";
 import { RUNTIME_NODE_FLAGS } from "../../runtime/node-flags.js";
 import type { Identity } from "../support/client.js";
-import { idOf } from "../support/gov.js";
-import { startConsortium, type Consortium } from "../governance/consortium.js";
+import { acceptContract, startConsortium, type Consortium } from "../governance/consortium.js";
 import { CliHome, errorLines, pidAlive } from "./run.js";
 
 const CONTRACT = "collab";
@@ -107,23 +106,15 @@ describe("cleanroom runtime, run output and policy verify (the real clean room)"
     assert.deepEqual([again.started, again.pid], [false, pid]);
 
     // The contract, accepted by the members, names that measurement.
-    await c.pass([
-      {
-        name: "set_contract",
-        args: {
-          contractId: CONTRACT,
-          version: "1.0",
-          document: {
-            participants: [
-              { id: idOf(c.users[0]!.cert), kind: "user", name: "northwind" },
-              { id: idOf(c.users[1]!.cert), kind: "user", name: "woodgrove" },
-            ],
-            policy: { measurements: [measurement], allowVirtual: true },
-            consentDefaults: { execution: true, logging: false, telemetry: false },
-          },
-        },
-      },
-    ]);
+    await acceptContract(
+      c,
+      CONTRACT,
+      [
+        { identity: c.users[0]!, name: "northwind" },
+        { identity: c.users[1]!, name: "woodgrove" },
+      ],
+      { measurements: [measurement], allowVirtual: true },
+    );
     await json("operator", ["key", "create"]);
 
     const [status] = await json<{ state: string; pid: number; measurement: string }[]>("operator", [

@@ -15,7 +15,7 @@ import { ProfileStore } from "../../cli/profile/store.js";
 import type { StatusView } from "../../cli/commands/status/index.js";
 import type { Identity } from "../support/client.js";
 import { idOf } from "../support/gov.js";
-import { startConsortium, type Consortium } from "../governance/consortium.js";
+import { acceptContract, startConsortium, type Consortium } from "../governance/consortium.js";
 import { HOST, M_VIRT, Runtime } from "../governance/runtime-sim.js";
 import { CliHome } from "./run.js";
 
@@ -45,24 +45,16 @@ describe("cleanroom status and run logs (separate processes, a real sandbox)", f
     c = await startConsortium({ members: 2, users: 2 });
     [northwind, woodgrove] = c.users as [Identity, Identity];
     const operator = c.members[0]!;
-    await c.pass([
-      {
-        name: "set_contract",
-        args: {
-          contractId: CONTRACT,
-          version: "1.0",
-          document: {
-            participants: [
-              { id: idOf(operator.cert), kind: "member", name: "operator" },
-              { id: idOf(northwind.cert), kind: "user", name: "northwind" },
-              { id: idOf(woodgrove.cert), kind: "user", name: "woodgrove" },
-            ],
-            policy: { measurements: [M_VIRT], hostData: [HOST], allowVirtual: true },
-            consentDefaults: { execution: true, logging: false, telemetry: false },
-          },
-        },
-      },
-    ]);
+    await acceptContract(
+      c,
+      CONTRACT,
+      [
+        { identity: operator, name: "operator", kind: "member" },
+        { identity: northwind, name: "northwind" },
+        { identity: woodgrove, name: "woodgrove" },
+      ],
+      { measurements: [M_VIRT], hostData: [HOST], allowVirtual: true },
+    );
     const kek = await c.call(operator, "/app/keys", { method: "POST", body: {} });
     assert.equal(kek.status, 201, kek.text);
 

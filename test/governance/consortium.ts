@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../sandbox/index.js";
 import { newSelfSignedIdentity } from "../../sandbox/workspace.js";
 import { Client, type Identity, type Reply, type RequestOptions } from "../support/client.js";
-import { GovClient, member, type Member } from "../support/gov.js";
+import { GovClient, idOf, member, type Member } from "../support/gov.js";
 
 export interface Consortium {
   sandbox: Sandbox;
@@ -80,4 +80,42 @@ export async function startConsortium(
 export async function newIdentity(name: string): Promise<Identity> {
   const generated = await newSelfSignedIdentity(`CN=${name}`);
   return { cert: generated.certPem, key: generated.privateKeyPem };
+}
+
+/** Who takes part in a contract `acceptContract` passes. */
+export interface ContractParticipant {
+  identity: Identity;
+  name: string;
+  /** Default: "user". */
+  kind?: "member" | "user";
+}
+
+/**
+ * Passes `set_contract` for version 1.0 of `contractId` (execution consent on, logging and
+ * telemetry off): the accepted contract most suites start from.
+ */
+export async function acceptContract(
+  c: Consortium,
+  contractId: string,
+  participants: ContractParticipant[],
+  policy: Record<string, unknown> = { measurements: ["00"], allowVirtual: true },
+): Promise<void> {
+  await c.pass([
+    {
+      name: "set_contract",
+      args: {
+        contractId,
+        version: "1.0",
+        document: {
+          participants: participants.map((p) => ({
+            id: idOf(p.identity.cert),
+            kind: p.kind ?? "user",
+            name: p.name,
+          })),
+          policy,
+          consentDefaults: { execution: true, logging: false, telemetry: false },
+        },
+      },
+    },
+  ]);
 }
