@@ -11,7 +11,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { readCsvHeader, type CsvHeader } from "./csv-header.js";
 import { EngineError, messageOf } from "./errors.js";
 import type { RamDirectory } from "./ram-directory.js";
-import { planFile } from "./projection.js";
+import { planFile, type FilePlan } from "./projection.js";
 import { duckdbType, findColumn, ident, literal } from "./sql.js";
 import type { DatasetField } from "../../contracts/src/dataset.js";
 import type { InputFile } from "./types.js";
@@ -71,19 +71,12 @@ export async function loadCsvFile(
       `view '${view}', file '${file.name}': ${messageOf(error)}`,
     );
   }
-  const plan = planFile(fields, file, (field) =>
-    ident(findColumn(header.names, field.name) ?? field.name),
-  );
-  const absent = plan.fromFile.filter(
-    (field) => findColumn(header.names, field.name) === undefined,
-  );
-  if (absent.length > 0) {
+  let plan: FilePlan;
+  try {
+    plan = planFile(view, fields, file, header.names, (column) => ident(column));
+  } catch (error) {
     source.destroy();
-    const names = absent.map((f) => `'${f.name}'`).join(", ");
-    throw new EngineError(
-      "InputInvalid",
-      `view '${view}', file '${file.name}' has no column ${names}`,
-    );
+    throw error;
   }
   // Every header column is declared (the reader needs them all); only the allowed ones are typed
   // and selected, the others stay unparsed text that never reaches the table.

@@ -10,7 +10,7 @@ import type { DatasetField } from "../../contracts/src/dataset.js";
 import { EngineError } from "./errors.js";
 import { planFile } from "./projection.js";
 import type { RamDirectory } from "./ram-directory.js";
-import { duckdbType, findColumn, ident, literal } from "./sql.js";
+import { duckdbType, ident, literal } from "./sql.js";
 import type { InputFile } from "./types.js";
 
 export async function loadParquetFile(
@@ -36,18 +36,13 @@ export async function loadParquetFile(
       .catch(() => {
         throw invalid();
       });
-    const plan = planFile(fields, file, (field) => {
-      const column = findColumn(columns, field.name) ?? field.name;
-      return `CAST(${ident(column)} AS ${duckdbType(field.type)})`;
-    });
-    const absent = plan.fromFile.filter((field) => findColumn(columns, field.name) === undefined);
-    if (absent.length > 0) {
-      const names = absent.map((f) => `'${f.name}'`).join(", ");
-      throw new EngineError(
-        "InputInvalid",
-        `view '${view}', file '${file.name}' has no column ${names}`,
-      );
-    }
+    const plan = planFile(
+      view,
+      fields,
+      file,
+      columns,
+      (column, field) => `CAST(${ident(column)} AS ${duckdbType(field.type)})`,
+    );
     const sql = `INSERT INTO ${ident(view)} SELECT ${plan.selectList} FROM ${scan}`;
     const result = await connection.run(sql, plan.values).catch(() => {
       throw new EngineError(

@@ -33,26 +33,38 @@ export interface FilePlan {
 }
 
 /**
- * The SELECT list loading `file`: a field named by the file's partition takes the partition value
- * (cast to its type), any other is read from the file column of that name (`column` spells it,
- * e.g. with a cast).
+ * The SELECT list loading `file`, whose own columns are `columns`: a field named by the file's
+ * partition takes the partition value (cast to its type), any other is read from the file's column
+ * of that name, found ignoring case (`spell` writes it, e.g. with a cast). A field the file lacks
+ * refuses the file.
  */
 export function planFile(
+  view: string,
   fields: DatasetField[],
   file: InputFile,
-  column: (field: DatasetField) => string,
+  columns: string[],
+  spell: (column: string, field: DatasetField) => string,
 ): FilePlan {
   const keys = Object.keys(file.partition);
   const values: Record<string, string> = {};
   const fromFile: DatasetField[] = [];
+  const absent: string[] = [];
   const select = fields.map((field, i) => {
     const key = findColumn(keys, field.name);
     if (key === undefined) {
       fromFile.push(field);
-      return `${column(field)} AS ${ident(field.name)}`;
+      const column = findColumn(columns, field.name);
+      if (column === undefined) absent.push(`'${field.name}'`);
+      return `${spell(column ?? field.name, field)} AS ${ident(field.name)}`;
     }
     values[`p${i}`] = file.partition[key]!;
     return `CAST($p${i} AS ${duckdbType(field.type)}) AS ${ident(field.name)}`;
   });
+  if (absent.length > 0) {
+    throw new EngineError(
+      "InputInvalid",
+      `view '${view}', file '${file.name}' has no column ${absent.join(", ")}`,
+    );
+  }
   return { selectList: select.join(", "), values, fromFile };
 }
