@@ -74,21 +74,21 @@ function main(): void {
   let runtime: ReturnType<typeof startRuntime>;
   try {
     const flags = parse(process.argv);
-    const engine: RuntimeOptions["engine"] = {};
-    if (flags.memoryLimit !== undefined) engine.memoryLimit = flags.memoryLimit;
-    if (flags.threads !== undefined) engine.threads = flags.threads;
-    if (flags.ramDirectory !== undefined) engine.ramDirectory = flags.ramDirectory;
     options = {
       endpoint: flags.endpoint,
       serviceCertPem: readFileSync(flags.serviceCert, "utf8"),
       contractId: flags.contract,
       workspace: resolve(flags.workspace),
       platform: flags.platform,
-      ...(Object.keys(engine).length > 0 ? { engine } : {}),
-      ...(flags.snpSidecar !== undefined ? { snpSidecar: flags.snpSidecar } : {}),
-      ...(flags.hostData !== undefined ? { hostData: flags.hostData } : {}),
-      ...(flags.tokenAudience !== undefined ? { tokenAudience: flags.tokenAudience } : {}),
-      ...(flags.pollMs !== undefined ? { pollMs: flags.pollMs } : {}),
+      engine: {
+        memoryLimit: flags.memoryLimit,
+        threads: flags.threads,
+        ramDirectory: flags.ramDirectory,
+      },
+      snpSidecar: flags.snpSidecar,
+      hostData: flags.hostData,
+      tokenAudience: flags.tokenAudience,
+      pollMs: flags.pollMs,
     };
     runtime = startRuntime(options);
   } catch (error) {

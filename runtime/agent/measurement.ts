@@ -40,15 +40,24 @@ function jsFiles(root: string, folder: string): string[] {
   });
 }
 
-/** JSON with object keys sorted at every level and undefined values dropped. */
+const isEmptyObject = (value: unknown): boolean =>
+  value !== null &&
+  typeof value === "object" &&
+  !Array.isArray(value) &&
+  Object.keys(value).length === 0;
+
+/**
+ * JSON with object keys sorted at every level, and undefined values and empty objects dropped: an
+ * option left out, given as undefined or as `{}` measures the same, whoever builds the config.
+ */
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, v]) => [k, canonical(v)]),
+        .map(([k, v]): [string, unknown] => [k, canonical(v)])
+        .filter(([, v]) => v !== undefined && !isEmptyObject(v))
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     );
   }
   return value;

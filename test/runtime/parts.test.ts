@@ -79,6 +79,12 @@ describe("runtime parts", function () {
         measureRuntime(root, { engine: { threads: 2, memoryLimit: "1GB" }, platform: "virtual" }),
         measureRuntime(root, { platform: "virtual", engine: { memoryLimit: "1GB", threads: 2 } }),
       );
+      // An option left out, undefined or an empty group measures the same.
+      assert.equal(measureRuntime(root, { ...config, engine: {} }), before);
+      assert.equal(
+        measureRuntime(root, { ...config, engine: { threads: undefined, memoryLimit: undefined } }),
+        before,
+      );
       write("contracts/src/query.js", "query!");
       assert.notEqual(measureRuntime(root, config), before);
     });

@@ -28,13 +28,10 @@ export interface Measured {
 export async function measureBuild(options: MeasureOptions): Promise<Measured> {
   const entry = await runtimeEntry();
   const root = options.runtime !== undefined ? resolve(options.runtime) : entry.BUILD_ROOT;
-  const engine: { memoryLimit?: string; threads?: number } = {};
-  if (options.memoryLimit !== undefined) engine.memoryLimit = options.memoryLimit;
-  if (options.threads !== undefined) engine.threads = options.threads;
   try {
     const measurement = entry.measureRuntime(root, {
       platform: options.platform,
-      ...(Object.keys(engine).length > 0 ? { engine } : {}),
+      engine: { memoryLimit: options.memoryLimit, threads: options.threads },
     });
     return { runtime: root, platform: options.platform, measurement };
   } catch (error) {
