@@ -1,18 +1,12 @@
 // Each persona is the `cleanroom` CLI run as its own process, with its own configuration folder
 // (CLEANROOM_HOME: its keys and profile, as on its own machine) and its own environment (its
 // storage credentials).
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 
-/** The built CLI next to this demo (dist/cli/main.js for dist/demos/analytics/main.js). */
-const CLI_MAIN = fileURLToPath(new URL("../../cli/main.js", import.meta.url));
+import { spawnCli, type CliResult } from "../support/cli-process.js";
 
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { CliResult } from "../support/cli-process.js";
 
 /** A command that exited non-zero: its `error:` and `hint:` lines. */
 export class CommandFailed extends Error {
@@ -59,23 +53,9 @@ export class PersonaCli {
       NO_COLOR: "1",
     };
     delete env["CLEANROOM_PROFILE"];
-    const child = spawn(process.execPath, [CLI_MAIN, ...args, "--profile", this.name], {
-      env,
-      cwd: this.cwd,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const { child, result } = spawnCli([...args, "--profile", this.name], env, this.cwd);
     children.add(child);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise((resolve, reject) => {
-      child.once("error", reject);
-      child.once("close", (code) => {
-        children.delete(child);
-        resolve({ code, stdout, stderr });
-      });
-    });
+    return result.finally(() => children.delete(child));
   }
 
   /** Runs a command that must succeed, with --json, and parses its one JSON document. */

@@ -1,15 +1,10 @@
 /** Runs `cleanroom` as a separate process with its own config directory. */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLI } from "../support/cli.js";
+import { spawnCli, type CliResult } from "../../demos/support/cli-process.js";
 
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { CliResult } from "../../demos/support/cli-process.js";
 
 /** A config directory ($CLEANROOM_HOME) of its own, and a way to run the CLI with it. */
 export class CliHome {
@@ -19,18 +14,7 @@ export class CliHome {
     const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
     childEnv["CLEANROOM_HOME"] = this.home;
     if (!("CLEANROOM_PROFILE" in env)) delete childEnv["CLEANROOM_PROFILE"];
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: childEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise((resolve, reject) => {
-      child.once("error", reject);
-      child.once("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    return spawnCli(args, childEnv).result;
   }
 
   /** Runs a command that must succeed with `--json`, and parses its one JSON document. */

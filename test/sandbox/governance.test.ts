@@ -9,10 +9,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Encoder } from "cbor-x";
 import { newSelfSignedIdentity } from "../../sandbox/workspace.js";
+import { CLI } from "../support/cli.js";
 import { startFixture, type FixtureSandbox } from "../support/fixture.js";
 import {
   GovClient,
@@ -24,7 +24,6 @@ import {
   type Proposal,
 } from "../support/gov.js";
 
-const CLI = fileURLToPath(new URL("../../cli/main.js", import.meta.url));
 const run = promisify(execFile);
 const HEX64 = /^[0-9a-f]{64}$/;
 const now = () => Math.floor(Date.now() / 1000);

@@ -1,8 +1,8 @@
 /** Runs the `cleanroom` CLI as a user would: a separate process, its output, its exit code. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { CLI_MAIN as CLI } from "../../demos/support/cli-process.js";
 
-export const CLI = fileURLToPath(new URL("../../cli/main.js", import.meta.url));
+export { CLI };
 
 /** Starts `cleanroom sandbox start … --json` and resolves with its "ready" document. */
 export function startSandboxProcess(
