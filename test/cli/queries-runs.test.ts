@@ -25,7 +25,7 @@ import type { Identity } from "../support/client.js";
 import { CLI } from "../support/cli.js";
 import { idOf } from "../support/gov.js";
 import { acceptContract, startConsortium, type Consortium } from "../governance/consortium.js";
-import { HOST, M_VIRT, Runtime } from "../governance/runtime-sim.js";
+import { HOST, M_VIRT, playRun } from "../governance/runtime-sim.js";
 import { CliHome, errorLines } from "./run.js";
 
 const CONTRACT = "collab";
@@ -131,37 +131,24 @@ describe("cleanroom query, consent, run and audit (separate processes, a real sa
 
   /** The simulated clean room: claims a Requested run, then completes or fails it. */
   async function cleanRoom(runId: string, outcome: "complete" | "fail"): Promise<string> {
-    const runtime = new Runtime();
-    const post = async (path: string, body: object) => {
-      const reply = await c.call(undefined, `${base}/runs/${runId}${path}`, {
-        method: "POST",
-        body,
-      });
-      assert.equal(reply.status, 200, reply.text);
-      return reply;
-    };
-    const { nonce } = (await post("/nonce", {})).json<{ nonce: string }>();
-    await post("/claim", {
-      attestation: runtime.virtual(nonce),
-      publicKeyPem: runtime.publicKeyPem,
-      nonce,
-    });
-    const signed = (purpose: string, extra: object) =>
-      runtime.signed({ contractId: CONTRACT, runId, purpose, ...extra });
-    await post("/progress", signed("progress", { sequence: 1, phase: "query" }));
     const digest = randomBytes(32).toString("hex");
-    if (outcome === "complete") {
-      await post(
-        "/complete",
-        signed("complete", {
-          rowCounts: { audience: 1000, customers: 800, output: 12 },
-          durationsMs: { query: 40 },
-          outputDigests: [{ datasetId: "woodgrove-output", object: "part-0.csv", sha256: digest }],
-        }),
-      );
-    } else {
-      await post("/fail", signed("fail", { reason: "view audience has 3 rows, fewer than 100" }));
-    }
+    await playRun(
+      c.call,
+      CONTRACT,
+      runId,
+      { phase: "query" },
+      outcome === "complete"
+        ? {
+            complete: {
+              rowCounts: { audience: 1000, customers: 800, output: 12 },
+              durationsMs: { query: 40 },
+              outputDigests: [
+                { datasetId: "woodgrove-output", object: "part-0.csv", sha256: digest },
+              ],
+            },
+          }
+        : { fail: "view audience has 3 rows, fewer than 100" },
+    );
     return digest;
   }
 

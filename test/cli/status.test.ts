@@ -16,11 +16,10 @@ import type { StatusView } from "../../cli/commands/status/index.js";
 import type { Identity } from "../support/client.js";
 import { idOf } from "../support/gov.js";
 import { acceptContract, startConsortium, type Consortium } from "../governance/consortium.js";
-import { HOST, M_VIRT, Runtime } from "../governance/runtime-sim.js";
+import { HOST, M_VIRT, playRun } from "../governance/runtime-sim.js";
 import { CliHome } from "./run.js";
 
 const CONTRACT = "collab";
-const base = `/app/contracts/${CONTRACT}`;
 const S3 = ["--s3-endpoint", "http://127.0.0.1:9"];
 
 describe("cleanroom status and run logs (separate processes, a real sandbox)", function () {
@@ -252,50 +251,27 @@ describe("cleanroom status and run logs (separate processes, a real sandbox)", f
 
   /** The simulated clean room: claims a run, reports a phase, then completes or fails it. */
   async function cleanRoom(runId: string, outcome: "complete" | "fail"): Promise<void> {
-    const runtime = new Runtime();
-    const post = async (path: string, body: object) => {
-      const reply = await c.call(undefined, `${base}/runs/${runId}${path}`, {
-        method: "POST",
-        body,
-      });
-      assert.equal(reply.status, 200, reply.text);
-      return reply;
-    };
-    const { nonce } = (await post("/nonce", {})).json<{ nonce: string }>();
-    await post("/claim", {
-      attestation: runtime.virtual(nonce),
-      publicKeyPem: runtime.publicKeyPem,
-      nonce,
-    });
-    const signed = (purpose: string, extra: object) =>
-      runtime.signed({ contractId: CONTRACT, runId, purpose, ...extra });
-    await post(
-      "/progress",
-      signed("progress", {
-        sequence: 1,
-        phase: "load",
-        rowCounts: { audience: 3 },
-        durationsMs: { load: 7 },
-      }),
-    );
-    if (outcome === "complete") {
-      await post(
-        "/complete",
-        signed("complete", {
-          rowCounts: { audience: 3, customers: 5, output: 1 },
-          durationsMs: { load: 7, query: 4 },
-          outputDigests: [
-            {
-              datasetId: "overlap-out",
-              object: `runs/${runId}/output.csv`,
-              sha256: "ab".repeat(32),
+    await playRun(
+      c.call,
+      CONTRACT,
+      runId,
+      { phase: "load", rowCounts: { audience: 3 }, durationsMs: { load: 7 } },
+      outcome === "complete"
+        ? {
+            complete: {
+              rowCounts: { audience: 3, customers: 5, output: 1 },
+              durationsMs: { load: 7, query: 4 },
+              outputDigests: [
+                {
+                  datasetId: "overlap-out",
+                  object: `runs/${runId}/output.csv`,
+                  sha256: "ab".repeat(32),
+                },
+              ],
             },
-          ],
-        }),
-      );
-    } else {
-      await post("/fail", signed("fail", { reason: "view audience has 3 rows, fewer than 100" }));
-    }
+          }
+        : { fail: "view audience has 3 rows, fewer than 100" },
+    );
   }
 
   let failed: string;

@@ -19,6 +19,7 @@ import {
   reportData,
   type Attestation,
 } from "../../contracts/src/attestation.js";
+import type { Reply } from "../support/client.js";
 import { generateSnpEvidence } from "../support/snp-evidence.js";
 
 export const M_SNP = "5a".repeat(48);
@@ -98,4 +99,41 @@ export class Runtime {
     const kwp = createDecipheriv("id-aes256-wrap-pad", aesKey, Buffer.from("A65959A6", "hex"));
     return Buffer.concat([kwp.update(bytes.subarray(256)), kwp.final()]);
   }
+}
+
+/** How `playRun` ends a run: complete with this payload, or fail with this reason. */
+export type RunEnding = { complete: Record<string, unknown> } | { fail: string };
+
+/**
+ * A simulated clean room's whole part in one Requested run, over `call`: a nonce, a claim with
+ * virtual evidence bound to a fresh key, one progress report, then completion or failure. Every
+ * step must succeed.
+ */
+export async function playRun(
+  call: (as: undefined, path: string, options: { method: "POST"; body: object }) => Promise<Reply>,
+  contractId: string,
+  runId: string,
+  progress: Record<string, unknown>,
+  ending: RunEnding,
+): Promise<void> {
+  const runtime = new Runtime();
+  const post = async (path: string, body: object) => {
+    const reply = await call(undefined, `/app/contracts/${contractId}/runs/${runId}${path}`, {
+      method: "POST",
+      body,
+    });
+    assert.equal(reply.status, 200, reply.text);
+    return reply;
+  };
+  const { nonce } = (await post("/nonce", {})).json<{ nonce: string }>();
+  await post("/claim", {
+    attestation: runtime.virtual(nonce),
+    publicKeyPem: runtime.publicKeyPem,
+    nonce,
+  });
+  const signed = (purpose: string, extra: object) =>
+    runtime.signed({ contractId, runId, purpose, ...extra });
+  await post("/progress", signed("progress", { sequence: 1, ...progress }));
+  if ("complete" in ending) await post("/complete", signed("complete", ending.complete));
+  else await post("/fail", signed("fail", { reason: ending.fail }));
 }
