@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import type { SecretClient } from "@azure/keyvault-secrets";
 import { base64Decode, base64Encode } from "../contracts/src/encoding.js";
+import { DEK_SIZE } from "./format/layout.js";
 
 /** Where a DEK lives in Key Vault: one immutable secret version. */
 export interface KeyVaultSecretRef {
@@ -46,7 +47,6 @@ export class KeyVaultError extends Error {
 /** What the secret holds, for people browsing the vault (never the value itself). */
 export const DEK_CONTENT_TYPE = "application/vnd.cleanroom.dek; encoding=base64";
 
-const DEK_BYTES = 32;
 const MAX_NAME = 127;
 /** Fixed width so that the readable part can be cut without making names collide. */
 const DIGEST_HEX = 16;
@@ -243,7 +243,7 @@ export async function fetchDek(ref: KeyVaultSecretRef): Promise<Uint8Array> {
   } catch {
     dek = undefined;
   }
-  if (dek?.length !== DEK_BYTES) {
+  if (dek?.length !== DEK_SIZE) {
     throw new KeyVaultError(
       "KeyVaultInvalidSecret",
       `secret '${ref.secretName}' version ${ref.version} in ${ref.vaultUrl} does not hold a 256-bit key`,

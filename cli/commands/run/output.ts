@@ -156,10 +156,15 @@ export async function runOutput(
   const targets = digests.map((d) =>
     digests.length === 1 ? options.out : join(options.out, ...safeParts(d.object)),
   );
+  // Each output dataset's key once, before anything is downloaded.
+  const sinks = new Map<string, { key: ReturnType<typeof sinkKey>; dek: Uint8Array }>();
+  for (const datasetId of new Set(digests.map((d) => d.datasetId))) {
+    const key = sinkKey(ctx, profile, contractId, datasetId);
+    sinks.set(datasetId, { key, dek: await datasetDek(key) });
+  }
   const objects: OutputObject[] = [];
   for (const [i, digest] of digests.entries()) {
-    const key = sinkKey(ctx, profile, contractId, digest.datasetId);
-    const dek = await datasetDek(key);
+    const { key, dek } = sinks.get(digest.datasetId)!;
     const target = targets[i]!;
     await mkdir(dirname(target), { recursive: true });
     const temporary = join(
