@@ -5,17 +5,21 @@
  */
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import type { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { FormatError } from "./errors.js";
+import { DEFAULT_CHUNK_SIZE, bindingBytes } from "./layout.js";
+import { openFile, sealFile } from "./parallel.js";
+import { fitsControl } from "./record-job.js";
 import {
   decryptStream,
   encryptStream,
   type DecryptOptions,
   type EncryptOptions,
 } from "./stream.js";
+import { DEFAULT_THREADS } from "./workers.js";
 
 /** Progress of a file or folder operation, in input bytes. */
 export type ProgressCallback = (bytesDone: number, bytesTotal: number) => void;
@@ -26,6 +30,12 @@ export interface FileOptions {
   onProgress?: ProgressCallback;
   /** fsync each output before renaming it into place (default true). */
   durable?: boolean;
+  /**
+   * Threads that seal or open a file's chunks. Default: files of 64 MiB or more get one thread
+   * per CPU (up to 4, see workers.ts), smaller ones stream on the calling thread; 1 always
+   * streams.
+   */
+  threads?: number;
 }
 
 export interface EncryptFileOptions extends FileOptions {
@@ -75,22 +85,58 @@ async function writeAtomically(
   }
 }
 
+/**
+ * Files from this size up go to the file workers by default. Starting the threads costs ~40 ms
+ * the first time (measured: a 32 MiB file is still faster on one thread, a 64 MiB one is not).
+ */
+const PARALLEL_FROM = 64 * 1024 * 1024;
+
+function threadsFor(options: FileOptions, size: number): number {
+  const threads = options.threads ?? (size >= PARALLEL_FROM ? DEFAULT_THREADS : 1);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`threads must be a whole number from 1 up, not ${threads}`);
+  }
+  return threads;
+}
+
+/** Opens `input` and creates `output` (which must not exist) for `work`; closes both. */
+async function withFiles<T>(
+  input: string,
+  output: string,
+  mode: number,
+  work: (source: FileHandle, target: FileHandle) => Promise<T>,
+): Promise<T> {
+  const source = await open(input, "r");
+  try {
+    const target = await open(output, "wx", mode);
+    try {
+      return await work(source, target);
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+/** Streams `input` through `transform` into the new file `output`. */
+function streamFile(input: string, output: string, mode: number, transform: Transform) {
+  return pipeline(
+    createReadStream(input, { highWaterMark: READ_SIZE }),
+    transform,
+    createWriteStream(output, { flags: "wx", mode, highWaterMark: WRITE_BUFFER }),
+  );
+}
+
+/** Writes `output` atomically with `write`; format errors name `input`. */
 async function transformFile(
   input: string,
   output: string,
-  transform: (onBytes: (done: number) => void) => Transform,
   options: FileOptions,
-  progress: (done: number) => void,
-  mode: number,
+  write: (temporary: string) => Promise<void>,
 ): Promise<void> {
   try {
-    await writeAtomically(output, options.durable ?? true, (temporary) =>
-      pipeline(
-        createReadStream(input, { highWaterMark: READ_SIZE }),
-        transform(progress),
-        createWriteStream(temporary, { flags: "wx", mode, highWaterMark: WRITE_BUFFER }),
-      ),
-    );
+    await writeAtomically(output, options.durable ?? true, write);
   } catch (error) {
     throw error instanceof FormatError ? error.withPath(input) : error;
   }
@@ -104,13 +150,22 @@ export async function encryptFile(
   options: EncryptFileOptions = {},
 ): Promise<void> {
   const total = (await stat(input)).size;
-  await transformFile(
-    input,
-    output,
-    (onProgress) => encryptStream(dek, { ...streamOptions(options), onProgress }),
-    options,
-    (done) => options.onProgress?.(done, total),
-    0o644,
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const threads = threadsFor(options, total);
+  const onProgress = (done: number) => options.onProgress?.(done, total);
+  const mode = 0o644;
+  const parallel = { binding: bindingBytes(options.binding), threads, onProgress };
+  await transformFile(input, output, options, (temporary) =>
+    threads > 1 && fitsControl(chunkSize, total)
+      ? withFiles(input, temporary, mode, (source, target) =>
+          sealFile(dek, source, target, chunkSize, parallel),
+        )
+      : streamFile(
+          input,
+          temporary,
+          mode,
+          encryptStream(dek, { ...streamOptions(options), onProgress }),
+        ),
   );
 }
 
@@ -125,14 +180,25 @@ export async function decryptFile(
   options: DecryptFileOptions = {},
 ): Promise<void> {
   const total = (await stat(input)).size;
-  await transformFile(
-    input,
-    output,
-    (onProgress) => decryptStream(dek, { ...decryptOptions(options), onProgress }),
-    options,
-    (done) => options.onProgress?.(done, total),
-    0o600, // plaintext: readable by its owner only
-  );
+  const threads = threadsFor(options, total);
+  const onProgress = (done: number) => options.onProgress?.(done, total);
+  const mode = 0o600; // plaintext: readable by its owner only
+  const parallel = { binding: bindingBytes(options.binding), threads, onProgress };
+  await transformFile(input, output, options, async (temporary) => {
+    if (threads > 1) {
+      const opened = await withFiles(input, temporary, mode, (source, target) =>
+        openFile(dek, source, target, parallel),
+      );
+      if (opened) return;
+      await rm(temporary); // empty: the stream decryptor names what is wrong with the file
+    }
+    await streamFile(
+      input,
+      temporary,
+      mode,
+      decryptStream(dek, { ...decryptOptions(options), onProgress }),
+    );
+  });
 }
 
 function streamOptions(options: EncryptFileOptions): EncryptOptions {

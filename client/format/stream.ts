@@ -2,12 +2,10 @@
  * Streaming encryption and decryption (docs/formats.md): Node Transform streams holding at most
  * about one chunk, so memory stays flat whatever the file size.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import { FormatError } from "./errors.js";
 import {
   DEFAULT_CHUNK_SIZE,
-  FILE_ID_SIZE,
   HEADER_SIZE,
   MAGIC,
   MAX_CHUNKS,
@@ -15,33 +13,12 @@ import {
   bindingBytes,
   checkChunkSize,
   checkDek,
-  chunkAad,
-  chunkNonce,
-  encodeHeaderBody,
-  fileKey,
   hasMagicPrefix,
-  headerAad,
-  headerNonce,
-  keyCheck,
   parseHeader,
   type Header,
 } from "./layout.js";
 import { ByteQueue } from "./queue.js";
-
-const ALGORITHM = "aes-256-gcm";
-/**
- * Largest slice handed to one cipher update. Each update allocates its output: slices of 64 KiB
- * come from the allocator's reused heap, where 1 MiB outputs would be fresh mmap'd pages
- * (page faults, zeroing) and halve the throughput.
- */
-const SLICE = 64 * 1024;
-
-function* slices(parts: Buffer[]): Generator<Buffer> {
-  for (const part of parts) {
-    if (part.length <= SLICE) yield part;
-    else for (let at = 0; at < part.length; at += SLICE) yield part.subarray(at, at + SLICE);
-  }
-}
+import { diagnose, openHeader, openRecord, sealHeader, sealRecord } from "./records.js";
 
 /**
  * Runs the work for one written piece, then calls back. The work runs in a microtask, not inside
@@ -90,13 +67,7 @@ export function encryptStream(dek: Uint8Array, options: EncryptOptions = {}): Tr
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   checkChunkSize(chunkSize);
   const binding = bindingBytes(options.binding);
-  const fileId = randomBytes(FILE_ID_SIZE);
-  const key = fileKey(dek, fileId);
-  const body = encodeHeaderBody(chunkSize, fileId, keyCheck(dek));
-  const headerCipher = createCipheriv(ALGORITHM, key, headerNonce(), { authTagLength: TAG_SIZE });
-  headerCipher.setAAD(headerAad(body, binding));
-  headerCipher.final();
-  const header = Buffer.concat([body, headerCipher.getAuthTag()]);
+  const { header, fileId, key } = sealHeader(dek, chunkSize, binding);
 
   const queue = new ByteQueue();
   let index = 0;
@@ -106,11 +77,7 @@ export function encryptStream(dek: Uint8Array, options: EncryptOptions = {}): Tr
   const seal = (stream: Transform, last: boolean): void => {
     if (index >= MAX_CHUNKS) throw new RangeError("too many chunks for one file");
     const parts = queue.take(last ? queue.length : chunkSize);
-    const cipher = createCipheriv(ALGORITHM, key, chunkNonce(index), { authTagLength: TAG_SIZE });
-    cipher.setAAD(chunkAad(fileId, index, last));
-    for (const slice of slices(parts)) stream.push(cipher.update(slice));
-    cipher.final();
-    stream.push(cipher.getAuthTag());
+    for (const piece of sealRecord(key, fileId, index, last, parts)) stream.push(piece);
     index++;
   };
   const start = (stream: Transform): void => {
@@ -144,91 +111,10 @@ export function encryptStream(dek: Uint8Array, options: EncryptOptions = {}): Tr
   });
 }
 
-/** Opens one chunk; null when it does not authenticate under (index, last). */
-function open(
-  key: Buffer,
-  fileId: Buffer,
-  index: number,
-  last: boolean,
-  parts: Buffer[],
-  tag: Buffer,
-): Buffer[] | null {
-  const decipher = createDecipheriv(ALGORITHM, key, chunkNonce(index), {
-    authTagLength: TAG_SIZE,
-  });
-  decipher.setAAD(chunkAad(fileId, index, last));
-  decipher.setAuthTag(tag);
-  const out: Buffer[] = [];
-  for (const slice of slices(parts)) out.push(decipher.update(slice));
-  try {
-    decipher.final();
-  } catch {
-    return null;
-  }
-  return out;
-}
-
-/** How far around a failing position the decryptor looks for a moved chunk. */
-const REORDER_WINDOW = 16;
-
-/**
- * Names what went wrong with the chunk record at `position`, which failed as (position, last).
- * Only runs after a failure; tries a few other (index, last) pairs to tell moves from damage.
- */
-function diagnose(
-  key: Buffer,
-  fileId: Buffer,
-  position: number,
-  finalRecord: boolean,
-  parts: Buffer[],
-  tag: Buffer,
-): FormatError {
-  const where = { chunk: position };
-  if (finalRecord && open(key, fileId, position, false, parts, tag)) {
-    return new FormatError(
-      "Truncated",
-      `the file ends after chunk ${position}, which is not its final chunk: the copy is ` +
-        "incomplete; copy or download it again",
-      where,
-    );
-  }
-  if (!finalRecord && open(key, fileId, position, true, parts, tag)) {
-    return new FormatError(
-      "Extended",
-      `chunk ${position} is the file's final chunk, yet data follows it: something was appended; ` +
-        "copy or download the file again",
-      where,
-    );
-  }
-  const from = Math.max(0, position - REORDER_WINDOW);
-  for (let j = from; j <= position + REORDER_WINDOW; j++) {
-    if (j === position) continue;
-    for (const last of [false, true]) {
-      if (open(key, fileId, j, last, parts, tag)) {
-        return new FormatError(
-          "Reordered",
-          `chunk ${j} of this file was found at position ${position}: chunks were removed, ` +
-            "duplicated or moved; copy or download the file again",
-          where,
-        );
-      }
-    }
-  }
-  return new FormatError(
-    "Corrupted",
-    `chunk ${position}${finalRecord ? " (the last in the file)" : ""} failed authentication: ` +
-      "the file is damaged" +
-      (finalRecord ? ", cut short or extended" : " or holds data from another file") +
-      "; copy or download it again",
-    where,
-  );
-}
-
 /** A Transform from the encrypted format to plaintext; emits only authenticated chunks. */
 export function decryptStream(dek: Uint8Array, options: DecryptOptions = {}): Transform {
   checkDek(dek);
   const binding = bindingBytes(options.binding);
-  const expectedCheck = keyCheck(dek);
   const queue = new ByteQueue();
   let header: Header | null = null;
   let key: Buffer = Buffer.alloc(0);
@@ -237,38 +123,18 @@ export function decryptStream(dek: Uint8Array, options: DecryptOptions = {}): Tr
   let consumed = 0;
 
   const readHeader = (): void => {
-    const parsed = parseHeader(queue.peek(HEADER_SIZE));
-    if (!parsed.keyCheck.equals(expectedCheck)) {
-      throw new FormatError(
-        "WrongKey",
-        "the file was encrypted with a different dataset key: use the key of the dataset it " +
-          "belongs to (if the key is right, the file's header is damaged)",
-      );
-    }
-    key = fileKey(dek, parsed.fileId);
-    const check = createDecipheriv(ALGORITHM, key, headerNonce(), { authTagLength: TAG_SIZE });
-    check.setAAD(headerAad(parsed.body, binding));
-    check.setAuthTag(parsed.tag);
-    try {
-      check.final();
-    } catch {
-      throw new FormatError(
-        "Corrupted",
-        "the file's header failed authentication: either it is damaged, or it was encrypted for " +
-          `another dataset (binding ${binding.length > 0 ? JSON.stringify(binding.toString("utf8")) : "empty"} ` +
-          "given here); check the dataset, or copy or download the file again",
-      );
-    }
+    const opened = openHeader(dek, binding, queue.peek(HEADER_SIZE));
     queue.take(HEADER_SIZE);
-    header = parsed;
-    record = parsed.chunkSize + TAG_SIZE;
+    header = opened.header;
+    key = opened.key;
+    record = header.chunkSize + TAG_SIZE;
   };
 
   const openNext = (stream: Transform, size: number, last: boolean): void => {
     const parts = queue.take(size - TAG_SIZE);
     const tag = Buffer.concat(queue.take(TAG_SIZE));
     const fileId = header!.fileId;
-    const plain = open(key, fileId, index, last, parts, tag);
+    const plain = openRecord(key, fileId, index, last, parts, tag);
     if (plain === null) throw diagnose(key, fileId, index, last, parts, tag);
     for (const part of plain) stream.push(part);
     index++;

@@ -1,0 +1,94 @@
+/**
+ * The file workers: a few threads (record-worker.ts) that seal or open a file's chunk records in
+ * parallel. One thread's AES-GCM through node:crypto reaches about two thirds of `openssl speed`
+ * on data fresh from a file (each update allocates and copies its output); the workers use the
+ * other cores, and move no bytes between threads (docs/benchmarks.md).
+ *
+ * The threads start on first use and stay for the next file (starting one costs ~20 ms); they do
+ * not keep the process alive while idle. Jobs run one at a time, each on as many threads as asked.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { NEXT, NOT_STOPPED, STOP, type RecordJob, type WorkerReport } from "./record-job.js";
+
+/** Threads a file gets by default: one per CPU, up to 4 (beyond that, memory bandwidth binds). */
+export const DEFAULT_THREADS = Math.min(4, availableParallelism());
+
+const idle: Worker[] = [];
+let queue: Promise<unknown> = Promise.resolve();
+
+function errorFrom(report: Extract<WorkerReport, { type: "error" }>): Error {
+  const { message, code, syscall, errno } = report;
+  return Object.assign(new Error(message), {
+    ...(code === undefined ? {} : { code }),
+    ...(syscall === undefined ? {} : { syscall }),
+    ...(errno === undefined ? {} : { errno }),
+  });
+}
+
+function spawn(): Worker {
+  const worker = new Worker(new URL("./record-worker.js", import.meta.url));
+  // A thread that dies while idle must not be handed the next job.
+  worker.once("exit", () => {
+    const at = idle.indexOf(worker);
+    if (at >= 0) idle.splice(at, 1);
+  });
+  return worker;
+}
+
+/** Runs the job on one worker until it has no record left to claim. */
+function runOn(worker: Worker, job: RecordJob, onProgress: (bytes: number) => void) {
+  return new Promise<void>((resolve, reject) => {
+    const settle = (error: Error | null, reusable: boolean): void => {
+      worker.off("message", onMessage).off("error", onFailure).off("exit", onExit);
+      if (reusable) {
+        worker.unref();
+        idle.push(worker);
+      } else {
+        void worker.terminate();
+      }
+      if (error === null) return resolve();
+      Atomics.store(new Int32Array(job.control), STOP, -1); // the other workers stop too
+      reject(error);
+    };
+    const onMessage = (report: WorkerReport): void => {
+      if (report.type === "progress") onProgress(report.bytes);
+      else if (report.type === "done") settle(null, true);
+      else settle(errorFrom(report), true); // the job's error (I/O): the thread is fine
+    };
+    const onFailure = (error: Error): void => settle(error, false);
+    const onExit = (code: number): void =>
+      settle(new Error(`a file encryption thread stopped unexpectedly (exit code ${code})`), false);
+    worker.on("message", onMessage).once("error", onFailure).once("exit", onExit);
+    worker.ref();
+    worker.postMessage(job);
+  });
+}
+
+/**
+ * Runs `job` on `threads` workers. Resolves with the index of the first record that failed
+ * authentication (every record before it was opened and written), or null when all succeeded;
+ * rejects on the first I/O error, after every worker has stopped.
+ */
+export function runRecordJob(
+  job: Omit<RecordJob, "control">,
+  threads: number,
+  onProgress: (bytes: number) => void,
+): Promise<number | null> {
+  const run = queue.then(async () => {
+    const control = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+    const slots = new Int32Array(control);
+    slots[NEXT] = 0;
+    slots[STOP] = NOT_STOPPED;
+    const workers = Array.from({ length: threads }, () => idle.pop() ?? spawn());
+    const results = await Promise.allSettled(
+      workers.map((worker) => runOn(worker, { ...job, control }, onProgress)),
+    );
+    const failure = results.find((result) => result.status === "rejected");
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+    const stop = Atomics.load(slots, STOP);
+    return stop === NOT_STOPPED ? null : stop;
+  });
+  queue = run.catch(() => undefined);
+  return run;
+}
