@@ -297,6 +297,61 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
     assert.match(human.stdout, /collab\/local-sales revision 2, owner you/);
   });
 
+  it("--threads spreads each file over worker threads: the same format both ways", async function () {
+    const original = tree(plain);
+    const enc = join(work, "threads.enc");
+    const threads = ["--threads", "2"];
+    await nw([
+      "dataset",
+      "encrypt",
+      CONTRACT,
+      "local-sales",
+      "--in",
+      plain,
+      "--out",
+      enc,
+      ...threads,
+    ]);
+    // Encrypted on threads, decrypted on one; and the other way round.
+    const out = join(work, "threads.out");
+    await nw(["dataset", "decrypt", CONTRACT, "local-sales", "--in", enc, "--out", out]);
+    assert.deepEqual(tree(out), original);
+    const back = join(work, "threads.back");
+    const streamed = join(work, "local-sales.enc");
+    await nw([
+      "dataset",
+      "decrypt",
+      CONTRACT,
+      "local-sales",
+      "--in",
+      streamed,
+      "--out",
+      back,
+      ...threads,
+    ]);
+    assert.deepEqual(tree(back), original);
+
+    const zero = await cli.run(
+      as("northwind", [
+        "dataset",
+        "encrypt",
+        CONTRACT,
+        "local-sales",
+        "--in",
+        plain,
+        "--out",
+        enc,
+        "--threads",
+        "0",
+      ]),
+    );
+    assert.equal(zero.code, 1, zero.stderr);
+    assert.match(
+      zero.stderr,
+      /'--threads <n>' argument '0' is invalid\. expected a whole number from 1 to 64/,
+    );
+  });
+
   it("tampered, truncated or foreign ciphertext: one line, no output file", async function () {
     const enc = join(work, "local-sales.enc");
     const tampered = join(work, "tampered.enc");
@@ -313,6 +368,8 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
       tampered,
       "--out",
       out,
+      "--threads",
+      "2", // the worker threads name the damage as the stream does
     ]);
     assert.match(changed.error, /tampered\.enc/);
     assert.match(changed.hint, /changed after encryption/);

@@ -7,7 +7,7 @@ import {
   encryptFile,
   encryptFolder,
 } from "../../../client/format/index.js";
-import { contextOf, defineCommand } from "../../command.js";
+import { contextOf, defineCommand, integer } from "../../command.js";
 import type { Context } from "../../context.js";
 import type { Progress } from "../../output.js";
 import { datasetDek, isFolder, mapped, ownedDataset } from "./common.js";
@@ -15,6 +15,7 @@ import { datasetDek, isFolder, mapped, ownedDataset } from "./common.js";
 export interface TransformOptions {
   in: string;
   out: string;
+  threads?: number;
 }
 
 export interface Transformed {
@@ -43,7 +44,11 @@ export async function runTransform(
     progress ??= ctx.out.progress({ label: direction, total, unit: "bytes" });
     progress.update(done);
   };
-  const fileOptions = { binding: bindingOf(contractId, datasetId), onProgress };
+  const fileOptions = {
+    binding: bindingOf(contractId, datasetId),
+    onProgress,
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  };
   let files = 1;
   let bytes = 0;
   try {
@@ -106,6 +111,12 @@ function transformCommand(direction: "encrypt" | "decrypt"): Command {
     .requiredOption(
       "--out <path>",
       encrypt ? "encrypted file or folder" : "plaintext file or folder",
+    )
+    .option(
+      "--threads <n>",
+      "threads per file (default: one per CPU, up to 4, for files of 64 MiB or more; smaller " +
+        "files use one); 1 keeps to one thread",
+      integer(1, 64),
     )
     .action(
       async (

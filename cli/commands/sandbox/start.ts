@@ -1,7 +1,8 @@
 /** `cleanroom sandbox start`: run a single-node CCF-compatible consortium on this machine. */
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { relative } from "node:path";
 import { BundleError, startSandbox, type Sandbox } from "../../../sandbox/index.js";
+import { integer } from "../../command.js";
 import { UserError } from "../../errors.js";
 import { createOutput } from "../../output.js";
 
@@ -14,15 +15,6 @@ interface StartOptions {
   host: string;
   json: boolean;
   verbose: boolean;
-}
-
-function count(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
-    return n;
-  };
 }
 
 export function sandboxStartCommand(): Command {
@@ -38,9 +30,9 @@ export function sandboxStartCommand(): Command {
     )
     .option("--bundle <path>", "app bundle: a directory with app.json and src/, or a bundle.json")
     .option("--workspace <dir>", "workspace directory for keys and certificates", "workspace")
-    .option("--members <n>", "number of initial members", count(1), 1)
-    .option("--users <n>", "number of initial users", count(0), 1)
-    .option("--port <port>", "port to listen on (0 picks a free one)", count(0), 8000)
+    .option("--members <n>", "number of initial members", integer(1), 1)
+    .option("--users <n>", "number of initial users", integer(0), 1)
+    .option("--port <port>", "port to listen on (0 picks a free one)", integer(0, 65535), 8000)
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--json", "print one JSON line when ready instead of text", false)
     .option("--verbose", "print the per-request log lines of the node", false)
