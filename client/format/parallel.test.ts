@@ -167,6 +167,25 @@ describe("format files on worker threads", () => {
     assert.deepEqual(await decryptBytes(dek, await readFile(join(dir, "next.enc"))), data);
   });
 
+  it("a progress callback that throws fails the file, and the threads serve the next", async () => {
+    const data = randomBytes(50_000);
+    await writeFile(join(dir, "plain"), data);
+    const failing = () => {
+      throw new Error("the progress display broke");
+    };
+    await assert.rejects(
+      encryptFile(dek, join(dir, "plain"), join(dir, "enc"), {
+        chunkSize: 1000,
+        threads,
+        onProgress: failing,
+      }),
+      /the progress display broke/,
+    );
+    assert.deepEqual(await readdir(dir), ["plain"]);
+    await encryptFile(dek, join(dir, "plain"), join(dir, "enc"), { chunkSize: 1000, threads });
+    assert.deepEqual(await decryptBytes(dek, await readFile(join(dir, "enc"))), data);
+  });
+
   it("runs files given at once one after the other, each whole", async () => {
     const files = [randomBytes(30_000), randomBytes(5), randomBytes(70_000)];
     await Promise.all(

@@ -36,9 +36,14 @@ function spawn(): Worker {
   return worker;
 }
 
-/** Runs the job on one worker until it has no record left to claim. */
+/**
+ * Runs the job on one worker until it has no record left to claim. The worker is handed back for
+ * the next job only once it said it is done with this one.
+ */
 function runOn(worker: Worker, job: RecordJob, onProgress: (bytes: number) => void) {
+  const stopAll = () => Atomics.store(new Int32Array(job.control), STOP, -1);
   return new Promise<void>((resolve, reject) => {
+    let failure: Error | null = null;
     const settle = (error: Error | null, reusable: boolean): void => {
       worker.off("message", onMessage).off("error", onFailure).off("exit", onExit);
       if (reusable) {
@@ -48,12 +53,19 @@ function runOn(worker: Worker, job: RecordJob, onProgress: (bytes: number) => vo
         void worker.terminate();
       }
       if (error === null) return resolve();
-      Atomics.store(new Int32Array(job.control), STOP, -1); // the other workers stop too
+      stopAll();
       reject(error);
     };
     const onMessage = (report: WorkerReport): void => {
-      if (report.type === "progress") onProgress(report.bytes);
-      else if (report.type === "done") settle(null, true);
+      if (report.type === "progress") {
+        try {
+          onProgress(report.bytes);
+        } catch (error) {
+          // The caller's callback failed: stop the job, and fail it once this worker is done.
+          failure ??= error as Error;
+          stopAll();
+        }
+      } else if (report.type === "done") settle(failure, true);
       else settle(errorFrom(report), true); // the job's error (I/O): the thread is fine
     };
     const onFailure = (error: Error): void => settle(error, false);
