@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import type { SecretClient } from "@azure/keyvault-secrets";
 import { base64Decode, base64Encode } from "../contracts/src/encoding.js";
 import { DEK_SIZE } from "./format/layout.js";
+import { certificateCode, connectionCode } from "./network.js";
 
 /** Where a DEK lives in Key Vault: one immutable secret version. */
 export interface KeyVaultSecretRef {
@@ -106,10 +107,6 @@ async function clientFor(vaultUrl: string): Promise<SecretClient> {
   return new SecretClient(vaultUrl, new DefaultAzureCredential(), { retryOptions: RETRY });
 }
 
-/** Node's and the SDK's names for "the connection did not get through" (DNS, TCP, TLS). */
-const NETWORK =
-  /^(E[A-Z]+|ERR_TLS_.*|UNABLE_TO_.*|CERT_.*|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|REQUEST_SEND_ERROR)$/;
-
 interface SdkError {
   name?: string;
   code?: string;
@@ -161,9 +158,10 @@ function keyVaultErrorOf(
   }
   const status = error.statusCode;
   if (status === undefined) {
-    if (error.name === "RestError" && error.code && NETWORK.test(error.code)) {
-      return fail("KeyVaultUnreachable", `cannot reach ${vaultUrl} (${error.code})`);
-    }
+    // A vault whose certificate this machine does not trust is as good as unreachable.
+    const code = connectionCode(caught) ?? certificateCode(caught);
+    if (code !== undefined)
+      return fail("KeyVaultUnreachable", `cannot reach ${vaultUrl} (${code})`);
     return undefined;
   }
   const detail = serviceLine(error);

@@ -14,6 +14,7 @@
 import { Agent, request as httpsRequest } from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
 import type { TLSSocket } from "node:tls";
+import { isCertificateCode, isConnectionCode } from "../network.js";
 
 /** Codes of failures that happen before a governance error body could be read. */
 export const TRANSPORT_CODES = [
@@ -97,31 +98,6 @@ export interface TransportResponse<T = unknown> {
 }
 
 const READS: ReadonlySet<Method> = new Set(["GET", "HEAD"]);
-
-const UNREACHABLE = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EPIPE",
-  "ETIMEDOUT",
-]);
-
-const CERTIFICATE = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "CERT_SIGNATURE_FAILURE",
-  "CERT_UNTRUSTED",
-  "CERT_REJECTED",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
 
 interface Attempt {
   response?: TransportResponse;
@@ -278,9 +254,9 @@ export class Transport {
       });
       req.on("error", (error: Error & { code?: string }) => {
         const code = error.code ?? "";
-        if (CERTIFICATE.has(code)) {
+        if (isCertificateCode(code)) {
           settle({ failure: { error: mismatch(where, code), retry: false } });
-        } else if (!handshakeDone && UNREACHABLE.has(code)) {
+        } else if (!handshakeDone && isConnectionCode(code)) {
           // Nothing of the request was sent: safe to try again, writes included.
           settle({ failure: { error: unreachable(where, code), retry: true } });
         } else if (!handshakeDone) {

@@ -11,13 +11,8 @@ import {
 } from "@azure/storage-blob";
 import { Readable } from "node:stream";
 
-import {
-  checkListPrefix,
-  checkName,
-  countingSource,
-  networkCode,
-  normalisePrefix,
-} from "./common.js";
+import { checkListPrefix, checkName, countingSource, normalisePrefix } from "./common.js";
+import { connectionCode } from "../network.js";
 import {
   DEFAULT_BLOCK_SIZE,
   DEFAULT_CONCURRENCY,
@@ -208,7 +203,7 @@ export class AzureBlobStorage implements StorageBackend {
   failure(error: unknown, name?: string): Error {
     if (error instanceof StorageError) return error;
     const what = name === undefined ? this.where : `${name} in ${this.where}`;
-    const net = networkCode(error);
+    const net = connectionCode(error);
     const record = (error ?? {}) as {
       name?: unknown;
       code?: unknown;

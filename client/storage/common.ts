@@ -55,37 +55,6 @@ export function toReadable(source: UploadSource): Readable {
   return source instanceof Readable ? source : Readable.from(source, { objectMode: false });
 }
 
-/** Network error codes that mean "could not talk to the service". */
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_SOCKET",
-]);
-
-/** The first network error code found on an error or its causes. */
-export function networkCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current !== null && typeof current === "object"; depth++) {
-    const record = current as { code?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof record.code === "string" && NETWORK_CODES.has(record.code)) return record.code;
-    if (Array.isArray(record.errors)) {
-      for (const inner of record.errors) {
-        const code = networkCode(inner);
-        if (code !== undefined) return code;
-      }
-    }
-    current = record.cause;
-  }
-  return undefined;
-}
-
 /**
  * The upload source as a stream that counts the bytes read from it and fails as soon as `signal`
  * fires (SDK uploaders do not all stop reading promptly on their own abort signal).

@@ -18,7 +18,7 @@ import {
   type Credentials,
 } from "@aws-sdk/client-sts";
 
-import { networkCode } from "./common.js";
+import { connectionCode } from "../network.js";
 import {
   checkGrantOptions,
   s3GrantPolicy,
@@ -245,7 +245,7 @@ const INVALID_CALLER = new Set([
 export function stsFailure(error: unknown, action: StsAction, roleArn: string | undefined): Error {
   if (error instanceof StsError) return error;
   const code = errorCode(error);
-  const net = networkCode(error);
+  const net = connectionCode(error);
   if (net !== undefined || code === "TimeoutError") {
     return new StsError(
       "StsUnreachable",

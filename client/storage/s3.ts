@@ -14,13 +14,8 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { Readable } from "node:stream";
 
-import {
-  checkListPrefix,
-  checkName,
-  countingSource,
-  networkCode,
-  normalisePrefix,
-} from "./common.js";
+import { checkListPrefix, checkName, countingSource, normalisePrefix } from "./common.js";
+import { connectionCode } from "../network.js";
 import {
   DEFAULT_BLOCK_SIZE,
   DEFAULT_CONCURRENCY,
@@ -253,7 +248,7 @@ export class S3Storage implements StorageBackend {
       typeof record.$metadata?.httpStatusCode === "number"
         ? record.$metadata.httpStatusCode
         : undefined;
-    const net = networkCode(error);
+    const net = connectionCode(error);
     if (net !== undefined || code === "TimeoutError") {
       return new StorageError(
         "Unreachable",
