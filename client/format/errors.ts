@@ -7,7 +7,8 @@ export type FormatErrorCode =
   | "Corrupted"
   | "Truncated"
   | "Extended"
-  | "Reordered";
+  | "Reordered"
+  | "Changed";
 
 export class FormatError extends Error {
   override readonly name = "FormatError";

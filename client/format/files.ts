@@ -4,15 +4,15 @@
  * to the last chunk), so a failure never leaves a partial output file behind.
  */
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, type Stats } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import type { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { FormatError } from "./errors.js";
 import { DEFAULT_CHUNK_SIZE, bindingBytes } from "./layout.js";
-import { openFile, sealFile } from "./parallel.js";
-import { fitsControl } from "./record-job.js";
+import { openFile, plannable, sealFile } from "./parallel.js";
+import { MAX_THREADS } from "./record-job.js";
 import {
   decryptStream,
   encryptStream,
@@ -31,9 +31,10 @@ export interface FileOptions {
   /** fsync each output before renaming it into place (default true). */
   durable?: boolean;
   /**
-   * Threads that seal or open a file's chunks. Default: files of 64 MiB or more get one thread
-   * per CPU (up to 4, see workers.ts), smaller ones stream on the calling thread; 1 always
-   * streams.
+   * Threads that seal or open a file's chunks, 1 to 64. Default: files of 64 MiB or more get one
+   * thread per CPU (up to 4, see workers.ts), smaller ones stream on the calling thread. Given,
+   * it applies whatever the size (1 always streams); files that are not regular files (pipes,
+   * /proc) always stream.
    */
   threads?: number;
 }
@@ -91,12 +92,14 @@ async function writeAtomically(
  */
 const PARALLEL_FROM = 64 * 1024 * 1024;
 
-function threadsFor(options: FileOptions, size: number): number {
-  const threads = options.threads ?? (size >= PARALLEL_FROM ? DEFAULT_THREADS : 1);
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new RangeError(`threads must be a whole number from 1 up, not ${threads}`);
+/** Threads for the file `info` describes: 1 streams it (always so for a pipe or /proc file). */
+function threadsFor(options: FileOptions, info: Stats): number {
+  const threads = options.threads ?? (info.size >= PARALLEL_FROM ? DEFAULT_THREADS : 1);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new RangeError(`threads must be a whole number from 1 to ${MAX_THREADS}, not ${threads}`);
   }
-  return threads;
+  // Opened once only: a pipe read here could not be read again by the stream.
+  return plannable(info) ? threads : 1;
 }
 
 /** Opens `input` and creates `output` (which must not exist) for `work`; closes both. */
@@ -117,6 +120,25 @@ async function withFiles<T>(
   } finally {
     await source.close();
   }
+}
+
+/**
+ * Writes the new file `temporary` from `input`: on the file workers when `threads` > 1 and they
+ * take the file (`onThreads` says whether they did), else through the stream `transform()`.
+ */
+async function writeFrom(
+  input: string,
+  temporary: string,
+  mode: number,
+  threads: number,
+  onThreads: (source: FileHandle, target: FileHandle) => Promise<boolean>,
+  transform: () => Transform,
+): Promise<void> {
+  if (threads > 1) {
+    if (await withFiles(input, temporary, mode, onThreads)) return;
+    await rm(temporary); // empty: the stream takes the file (and names what is wrong with it)
+  }
+  await streamFile(input, temporary, mode, transform());
 }
 
 /** Streams `input` through `transform` into the new file `output`. */
@@ -149,23 +171,22 @@ export async function encryptFile(
   output: string,
   options: EncryptFileOptions = {},
 ): Promise<void> {
-  const total = (await stat(input)).size;
+  const info = await stat(input);
+  const total = info.size;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const threads = threadsFor(options, total);
+  const threads = threadsFor(options, info);
   const onProgress = (done: number) => options.onProgress?.(done, total);
   const mode = 0o644;
   const parallel = { binding: bindingBytes(options.binding), threads, onProgress };
   await transformFile(input, output, options, (temporary) =>
-    threads > 1 && fitsControl(chunkSize, total)
-      ? withFiles(input, temporary, mode, (source, target) =>
-          sealFile(dek, source, target, chunkSize, parallel),
-        )
-      : streamFile(
-          input,
-          temporary,
-          mode,
-          encryptStream(dek, { ...streamOptions(options), onProgress }),
-        ),
+    writeFrom(
+      input,
+      temporary,
+      mode,
+      threads,
+      (source, target) => sealFile(dek, source, target, chunkSize, parallel),
+      () => encryptStream(dek, { ...streamOptions(options), onProgress }),
+    ),
   );
 }
 
@@ -179,26 +200,22 @@ export async function decryptFile(
   output: string,
   options: DecryptFileOptions = {},
 ): Promise<void> {
-  const total = (await stat(input)).size;
-  const threads = threadsFor(options, total);
+  const info = await stat(input);
+  const total = info.size;
+  const threads = threadsFor(options, info);
   const onProgress = (done: number) => options.onProgress?.(done, total);
   const mode = 0o600; // plaintext: readable by its owner only
   const parallel = { binding: bindingBytes(options.binding), threads, onProgress };
-  await transformFile(input, output, options, async (temporary) => {
-    if (threads > 1) {
-      const opened = await withFiles(input, temporary, mode, (source, target) =>
-        openFile(dek, source, target, parallel),
-      );
-      if (opened) return;
-      await rm(temporary); // empty: the stream decryptor names what is wrong with the file
-    }
-    await streamFile(
+  await transformFile(input, output, options, (temporary) =>
+    writeFrom(
       input,
       temporary,
       mode,
-      decryptStream(dek, { ...decryptOptions(options), onProgress }),
-    );
-  });
+      threads,
+      (source, target) => openFile(dek, source, target, parallel),
+      () => decryptStream(dek, { ...decryptOptions(options), onProgress }),
+    ),
+  );
 }
 
 function streamOptions(options: EncryptFileOptions): EncryptOptions {

@@ -177,11 +177,15 @@ export function parseHeader(bytes: Uint8Array): Header {
   };
 }
 
+/** Number of chunks of a plaintext of `plaintextSize` bytes (a 0-byte plaintext has one). */
+export function chunkCount(chunkSize: number, plaintextSize: number): number {
+  return Math.max(1, Math.ceil(plaintextSize / chunkSize));
+}
+
 /** Size of the encrypted file for `plaintextSize` bytes: header + one tag per chunk. */
 export function encryptedSize(plaintextSize: number, chunkSize = DEFAULT_CHUNK_SIZE): number {
   checkChunkSize(chunkSize);
-  const chunks = Math.max(1, Math.ceil(plaintextSize / chunkSize));
-  return HEADER_SIZE + plaintextSize + chunks * TAG_SIZE;
+  return HEADER_SIZE + plaintextSize + chunkCount(chunkSize, plaintextSize) * TAG_SIZE;
 }
 
 /** Plaintext size of a well-formed encrypted file of `fileSize` bytes, or null if impossible. */

@@ -2,7 +2,12 @@
  * Encrypting and decrypting one file with the file workers (workers.ts): this thread writes or
  * checks the header and plans the job; the workers seal or open the chunk records in place. The
  * result is byte for byte what the streams produce, and a fault gets the streams' error.
+ *
+ * Callers give them only files that are `plannable`; each function still returns false, having
+ * written nothing, for a file the workers cannot take (too many records, or no longer plannable):
+ * the caller then streams it.
  */
+import type { Stats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import {
   HEADER_SIZE,
@@ -13,7 +18,7 @@ import {
   plaintextSize,
   type Header,
 } from "./layout.js";
-import { fitsControl, recordSpan } from "./record-job.js";
+import { fitsControl, inputChanged, recordSpan, type RecordJob } from "./record-job.js";
 import { diagnose, openHeader, sealHeader } from "./records.js";
 import { runRecordJob } from "./workers.js";
 
@@ -24,60 +29,77 @@ export interface ParallelOptions {
   onProgress: (done: number) => void;
 }
 
-/** Encrypts the file `source` into the empty file `target`. */
+/**
+ * Whether the workers can plan a file by its size: a pipe or a device has none, and /proc and
+ * /sys files pass for regular files but report 0 bytes or a page, on no blocks. (An empty or
+ * wholly sparse file streams too: nothing to gain there.)
+ */
+export function plannable(info: Stats): boolean {
+  return info.isFile() && info.size > 0 && info.blocks > 0;
+}
+
+async function regularSize(source: FileHandle): Promise<number | null> {
+  const info = await source.stat();
+  return plannable(info) ? info.size : null;
+}
+
+async function checkUnchanged(source: FileHandle, size: number): Promise<void> {
+  const now = (await source.stat()).size;
+  if (now !== size) throw inputChanged(`its size went from ${size} to ${now} bytes`);
+}
+
+/**
+ * Runs the job on the workers with this file's keys (sent as exact copies: a view into Node's
+ * shared buffer pool would carry the whole pool to the worker), counting progress from `done`.
+ */
+function runJob(
+  job: Omit<RecordJob, "control">,
+  options: ParallelOptions,
+  done: number,
+): Promise<number | null> {
+  let total = done;
+  return runRecordJob(
+    { ...job, key: new Uint8Array(job.key), fileId: new Uint8Array(job.fileId) },
+    options.threads,
+    (bytes) => options.onProgress((total += bytes)),
+  );
+}
+
+/** Encrypts the file `source` into the empty file `target`; false if the workers cannot. */
 export async function sealFile(
   dek: Uint8Array,
   source: FileHandle,
   target: FileHandle,
   chunkSize: number,
   options: ParallelOptions,
-): Promise<void> {
+): Promise<boolean> {
   checkDek(dek);
   checkChunkSize(chunkSize);
-  const size = (await source.stat()).size;
+  const size = await regularSize(source);
+  if (size === null || !fitsControl(chunkSize, size)) return false;
   const { header, fileId, key } = sealHeader(dek, chunkSize, options.binding);
   await target.write(header, 0, HEADER_SIZE, 0);
-  let done = 0;
-  await runRecordJob(
-    {
-      kind: "seal",
-      input: source.fd,
-      output: target.fd,
-      key,
-      fileId,
-      chunkSize,
-      plaintextSize: size,
-    },
-    options.threads,
-    (bytes) => options.onProgress((done += bytes)),
-  );
-  if ((await source.stat()).size !== size) {
-    throw new Error(
-      "the file changed size while being encrypted: run the command again once nothing " +
-        "writes to it",
-    );
-  }
-}
-
-async function readHeaderBytes(source: FileHandle): Promise<Buffer> {
-  const bytes = Buffer.alloc(HEADER_SIZE);
-  const { bytesRead } = await source.read(bytes, 0, HEADER_SIZE, 0);
-  return bytes.subarray(0, bytesRead);
+  const io = { input: source.fd, output: target.fd };
+  await runJob({ kind: "seal", ...io, key, fileId, chunkSize, plaintextSize: size }, options, 0);
+  await checkUnchanged(source, size);
+  return true;
 }
 
 /** The header, when the file starts with a well-formed one; else null. */
-function headerOrNull(bytes: Buffer): Header | null {
+async function readHeader(source: FileHandle): Promise<Header | null> {
+  const bytes = Buffer.alloc(HEADER_SIZE);
+  const { bytesRead } = await source.read(bytes, 0, HEADER_SIZE, 0);
   try {
-    return parseHeader(bytes);
+    return parseHeader(bytes.subarray(0, bytesRead));
   } catch {
     return null;
   }
 }
 
 /**
- * Decrypts the file `source` into the empty file `target` and returns true; or returns false,
- * having written nothing, when the file's header is malformed or its length is impossible for its
- * chunk size: the stream decryptor then names the fault as it finds it.
+ * Decrypts the file `source` into the empty file `target`; false, having written nothing, also
+ * when the header does not parse or the length is impossible for the chunk size: the stream
+ * decryptor then names the fault as it finds it.
  */
 export async function openFile(
   dek: Uint8Array,
@@ -86,33 +108,24 @@ export async function openFile(
   options: ParallelOptions,
 ): Promise<boolean> {
   checkDek(dek);
-  const size = (await source.stat()).size;
-  const bytes = await readHeaderBytes(source);
-  const parsed = headerOrNull(bytes);
-  const plaintext = parsed === null ? null : plaintextSize(size, parsed.chunkSize);
-  if (plaintext === null || !fitsControl(parsed!.chunkSize, plaintext)) return false;
-  const { header, key } = openHeader(dek, options.binding, bytes);
-  let done = HEADER_SIZE;
-  options.onProgress(done);
-  const failed = await runRecordJob(
-    {
-      kind: "open",
-      input: source.fd,
-      output: target.fd,
-      key,
-      fileId: header.fileId,
-      chunkSize: header.chunkSize,
-      plaintextSize: plaintext,
-    },
-    options.threads,
-    (bytes) => options.onProgress((done += bytes)),
-  );
-  if (failed !== null) {
-    const span = recordSpan(header.chunkSize, plaintext, failed);
-    const record = Buffer.alloc(span.plaintext + TAG_SIZE);
-    await source.read(record, 0, record.length, span.recordAt);
-    const [ciphertext, tag] = [record.subarray(0, span.plaintext), record.subarray(-TAG_SIZE)];
-    throw diagnose(key, header.fileId, failed, span.last, [ciphertext], tag);
-  }
-  return true;
+  const size = await regularSize(source);
+  const header = size === null ? null : await readHeader(source);
+  if (size === null || header === null) return false;
+  const { chunkSize, fileId } = header;
+  const plaintext = plaintextSize(size, chunkSize);
+  if (plaintext === null || !fitsControl(chunkSize, plaintext)) return false;
+  const key = openHeader(dek, options.binding, header);
+  options.onProgress(HEADER_SIZE);
+  const io = { input: source.fd, output: target.fd };
+  const job = { kind: "open" as const, ...io, key, fileId, chunkSize, plaintextSize: plaintext };
+  const failed = await runJob(job, options, HEADER_SIZE);
+  await checkUnchanged(source, size);
+  if (failed === null) return true;
+  // The first record that failed: named as the stream decryptor names it.
+  const span = recordSpan(chunkSize, plaintext, failed);
+  const record = Buffer.alloc(span.plaintext + TAG_SIZE);
+  const { bytesRead } = await source.read(record, 0, record.length, span.recordAt);
+  if (bytesRead < record.length) throw inputChanged(`chunk ${failed} is no longer whole`);
+  const ciphertext = record.subarray(0, span.plaintext);
+  throw diagnose(key, fileId, failed, span.last, [ciphertext], record.subarray(-TAG_SIZE));
 }

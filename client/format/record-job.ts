@@ -5,7 +5,8 @@
  * (docs/formats.md, "Byte layout"), so workers take records in any order and read and write them
  * in place, with no bytes passing between threads.
  */
-import { HEADER_SIZE, TAG_SIZE } from "./layout.js";
+import { FormatError, type FormatErrorCode } from "./errors.js";
+import { HEADER_SIZE, TAG_SIZE, chunkCount } from "./layout.js";
 
 export interface RecordJob {
   /** "seal": plaintext file → records after the header; "open": records → plaintext file. */
@@ -21,29 +22,24 @@ export interface RecordJob {
   control: SharedArrayBuffer;
 }
 
+/** The most threads one job may use. */
+export const MAX_THREADS = 64;
+
 /** Control slot: the next record index to claim. */
 export const NEXT = 0;
 /**
  * Control slot: workers claim no record past this index. Lowered to the first record that failed
  * authentication (so every record before it is still opened, and the first failure is known),
- * or to -1 when the job must stop at once.
+ * or to STOP_NOW when the job must stop at once.
  */
 export const STOP = 1;
 export const NOT_STOPPED = 0x7fffffff;
-
-export type WorkerReport =
-  | { type: "progress"; bytes: number }
-  | { type: "done" }
-  | { type: "error"; message: string; code?: string; syscall?: string; errno?: number };
-
-/** Number of chunk records of a file holding `plaintextSize` bytes (a 0-byte file has one). */
-export function recordCount(chunkSize: number, plaintextSize: number): number {
-  return Math.max(1, Math.ceil(plaintextSize / chunkSize));
-}
+export const STOP_NOW = -1;
 
 /** Whether the workers can take the file: record indices must fit the Int32 control slots. */
 export function fitsControl(chunkSize: number, plaintextSize: number): boolean {
-  return recordCount(chunkSize, plaintextSize) < NOT_STOPPED - 1024;
+  // Each thread claims one index past the last record before it stops.
+  return chunkCount(chunkSize, plaintextSize) < NOT_STOPPED - MAX_THREADS;
 }
 
 export interface RecordSpan {
@@ -56,7 +52,7 @@ export interface RecordSpan {
 }
 
 export function recordSpan(chunkSize: number, plaintextSize: number, index: number): RecordSpan {
-  const last = index === recordCount(chunkSize, plaintextSize) - 1;
+  const last = index === chunkCount(chunkSize, plaintextSize) - 1;
   const plaintextAt = index * chunkSize;
   return {
     last,
@@ -64,4 +60,50 @@ export function recordSpan(chunkSize: number, plaintextSize: number, index: numb
     plaintextAt,
     recordAt: HEADER_SIZE + index * (chunkSize + TAG_SIZE),
   };
+}
+
+/** The error that ends a job when its input changes size under it (reading or after the job). */
+export function inputChanged(detail: string): FormatError {
+  return new FormatError(
+    "Changed",
+    `${detail}: the file changed while it was being read; run the command again once nothing ` +
+      "writes to it",
+  );
+}
+
+type ErrorReport = {
+  type: "error";
+  message: string;
+  /** A FormatError's code; else the system error's code, syscall and errno, if any. */
+  format?: FormatErrorCode;
+  code?: string;
+  syscall?: string;
+  errno?: number;
+};
+
+export type WorkerReport = { type: "progress"; bytes: number } | { type: "done" } | ErrorReport;
+
+/** A worker's error as a message (an Error does not cross threads with its class and fields). */
+export function errorReport(error: unknown): ErrorReport {
+  if (error instanceof FormatError)
+    return { type: "error", message: error.message, format: error.code };
+  const { message, code, syscall, errno } = error as NodeJS.ErrnoException;
+  return {
+    type: "error",
+    message: String(message),
+    ...(code === undefined ? {} : { code }),
+    ...(syscall === undefined ? {} : { syscall }),
+    ...(errno === undefined ? {} : { errno }),
+  };
+}
+
+/** The error a report stands for, on the driving thread. */
+export function reportedError(report: ErrorReport): Error {
+  const { message, format, code, syscall, errno } = report;
+  if (format !== undefined) return new FormatError(format, message);
+  return Object.assign(new Error(message), {
+    ...(code === undefined ? {} : { code }),
+    ...(syscall === undefined ? {} : { syscall }),
+    ...(errno === undefined ? {} : { errno }),
+  });
 }

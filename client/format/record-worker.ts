@@ -6,11 +6,13 @@
  */
 import { readSync, writevSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
-import { TAG_SIZE } from "./layout.js";
+import { TAG_SIZE, chunkCount } from "./layout.js";
 import {
   NEXT,
   STOP,
-  recordCount,
+  STOP_NOW,
+  errorReport,
+  inputChanged,
   recordSpan,
   type RecordJob,
   type WorkerReport,
@@ -19,20 +21,17 @@ import { openRecord, sealRecord } from "./records.js";
 
 const port = parentPort!;
 const report = (message: WorkerReport): void => port.postMessage(message);
+/** Progress is reported at most once per this many input bytes (and once at the end). */
+const PROGRESS_STEP = 4 * 1024 * 1024;
 
-/** Reads exactly `length` bytes at `position` into `into`; fewer only at the end of the file. */
+/** Reads exactly `length` bytes at `position` into `into`. */
 function readAt(fd: number, into: Buffer, length: number, position: number): Buffer {
   let got = 0;
   while (got < length) {
     const n = readSync(fd, into, got, length - got, position + got);
-    if (n === 0) break;
+    if (n === 0)
+      throw inputChanged(`it ended at byte ${position + got}, before ${position + length}`);
     got += n;
-  }
-  if (got < length) {
-    throw new Error(
-      `the file ended at byte ${position + got} while ${position + length} were expected: ` +
-        "it changed while being read; run the command again once nothing writes to it",
-    );
   }
   return into.subarray(0, length);
 }
@@ -48,38 +47,46 @@ function writeAt(fd: number, pieces: Buffer[], position: number): void {
   }
 }
 
+/** Seals or opens one record; false when it does not authenticate. Returns input bytes done. */
+function runRecord(job: RecordJob, key: Buffer, fileId: Buffer, buffer: Buffer, index: number) {
+  const span = recordSpan(job.chunkSize, job.plaintextSize, index);
+  if (job.kind === "seal") {
+    const plaintext = readAt(job.input, buffer, span.plaintext, span.plaintextAt);
+    writeAt(job.output, sealRecord(key, fileId, index, span.last, [plaintext]), span.recordAt);
+    return span.plaintext;
+  }
+  const record = readAt(job.input, buffer, span.plaintext + TAG_SIZE, span.recordAt);
+  const ciphertext = record.subarray(0, span.plaintext);
+  const plain = openRecord(key, fileId, index, span.last, [ciphertext], record.subarray(-TAG_SIZE));
+  if (plain === null) return false;
+  writeAt(job.output, plain, span.plaintextAt);
+  return record.length;
+}
+
 function run(job: RecordJob): void {
   const control = new Int32Array(job.control);
   const key = Buffer.from(job.key);
   const fileId = Buffer.from(job.fileId);
-  const records = recordCount(job.chunkSize, job.plaintextSize);
+  const records = chunkCount(job.chunkSize, job.plaintextSize);
   const buffer = Buffer.allocUnsafeSlow(job.chunkSize + TAG_SIZE);
-  for (;;) {
-    const index = Atomics.add(control, NEXT, 1);
-    if (index >= records || index > Atomics.load(control, STOP)) return;
-    const span = recordSpan(job.chunkSize, job.plaintextSize, index);
-    if (job.kind === "seal") {
-      const plaintext = readAt(job.input, buffer, span.plaintext, span.plaintextAt);
-      writeAt(job.output, sealRecord(key, fileId, index, span.last, [plaintext]), span.recordAt);
-      report({ type: "progress", bytes: span.plaintext });
-    } else {
-      const record = readAt(job.input, buffer, span.plaintext + TAG_SIZE, span.recordAt);
-      const ciphertext = record.subarray(0, span.plaintext);
-      const plain = openRecord(
-        key,
-        fileId,
-        index,
-        span.last,
-        [ciphertext],
-        record.subarray(-TAG_SIZE),
-      );
-      if (plain === null) {
+  let unreported = 0;
+  try {
+    for (;;) {
+      const index = Atomics.add(control, NEXT, 1);
+      if (index >= records || index > Atomics.load(control, STOP)) return;
+      const bytes = runRecord(job, key, fileId, buffer, index);
+      if (bytes === false) {
         stopAt(control, index);
         continue;
       }
-      writeAt(job.output, plain, span.plaintextAt);
-      report({ type: "progress", bytes: record.length });
+      unreported += bytes;
+      if (unreported >= PROGRESS_STEP) {
+        report({ type: "progress", bytes: unreported });
+        unreported = 0;
+      }
     }
+  } finally {
+    if (unreported > 0) report({ type: "progress", bytes: unreported });
   }
 }
 
@@ -97,14 +104,7 @@ port.on("message", (job: RecordJob) => {
     run(job);
     report({ type: "done" });
   } catch (error) {
-    Atomics.store(new Int32Array(job.control), STOP, -1);
-    const { message, code, syscall, errno } = error as NodeJS.ErrnoException;
-    report({
-      type: "error",
-      message,
-      ...(code === undefined ? {} : { code }),
-      ...(syscall === undefined ? {} : { syscall }),
-      ...(errno === undefined ? {} : { errno }),
-    });
+    Atomics.store(new Int32Array(job.control), STOP, STOP_NOW);
+    report(errorReport(error));
   }
 });

@@ -16,7 +16,6 @@ import {
   headerAad,
   headerNonce,
   keyCheck,
-  parseHeader,
   type Header,
 } from "./layout.js";
 
@@ -51,15 +50,10 @@ export function sealHeader(
 }
 
 /**
- * Parses and authenticates a file's 64-byte header under `dek` and `binding`; returns it with the
- * file key. WrongKey when the key check differs, Corrupted when the tag does not verify.
+ * Authenticates a parsed header under `dek` and `binding`; returns the file key. WrongKey when the
+ * key check differs, Corrupted when the tag does not verify.
  */
-export function openHeader(
-  dek: Uint8Array,
-  binding: Buffer,
-  bytes: Uint8Array,
-): { header: Header; key: Buffer } {
-  const header = parseHeader(bytes);
+export function openHeader(dek: Uint8Array, binding: Buffer, header: Header): Buffer {
   if (!header.keyCheck.equals(keyCheck(dek))) {
     throw new FormatError(
       "WrongKey",
@@ -81,7 +75,7 @@ export function openHeader(
         "given here); check the dataset, or copy or download the file again",
     );
   }
-  return { header, key };
+  return key;
 }
 
 /** Seals chunk `index` from its plaintext `parts`: the ciphertext pieces, then the tag. */

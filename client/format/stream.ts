@@ -123,11 +123,11 @@ export function decryptStream(dek: Uint8Array, options: DecryptOptions = {}): Tr
   let consumed = 0;
 
   const readHeader = (): void => {
-    const opened = openHeader(dek, binding, queue.peek(HEADER_SIZE));
+    const parsed = parseHeader(queue.peek(HEADER_SIZE));
+    key = openHeader(dek, binding, parsed);
     queue.take(HEADER_SIZE);
-    header = opened.header;
-    key = opened.key;
-    record = header.chunkSize + TAG_SIZE;
+    header = parsed;
+    record = parsed.chunkSize + TAG_SIZE;
   };
 
   const openNext = (stream: Transform, size: number, last: boolean): void => {

@@ -4,27 +4,29 @@
  * on data fresh from a file (each update allocates and copies its output); the workers use the
  * other cores, and move no bytes between threads (docs/benchmarks.md).
  *
- * The threads start on first use and stay for the next file (starting one costs ~20 ms); they do
- * not keep the process alive while idle. Jobs run one at a time, each on as many threads as asked.
+ * Threads start on first use (~40 ms the first time, with their modules) and stay for the next
+ * file, without keeping the process alive while idle; threads beyond DEFAULT_THREADS, started for
+ * a job that asked for more, end with it. Jobs run one at a time, each on up to as many threads as
+ * it asks for (never more than it has records).
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { NEXT, NOT_STOPPED, STOP, type RecordJob, type WorkerReport } from "./record-job.js";
+import { chunkCount } from "./layout.js";
+import {
+  NEXT,
+  NOT_STOPPED,
+  STOP,
+  STOP_NOW,
+  reportedError,
+  type RecordJob,
+  type WorkerReport,
+} from "./record-job.js";
 
 /** Threads a file gets by default: one per CPU, up to 4 (beyond that, memory bandwidth binds). */
 export const DEFAULT_THREADS = Math.min(4, availableParallelism());
 
 const idle: Worker[] = [];
 let queue: Promise<unknown> = Promise.resolve();
-
-function errorFrom(report: Extract<WorkerReport, { type: "error" }>): Error {
-  const { message, code, syscall, errno } = report;
-  return Object.assign(new Error(message), {
-    ...(code === undefined ? {} : { code }),
-    ...(syscall === undefined ? {} : { syscall }),
-    ...(errno === undefined ? {} : { errno }),
-  });
-}
 
 function spawn(): Worker {
   const worker = new Worker(new URL("./record-worker.js", import.meta.url));
@@ -38,10 +40,10 @@ function spawn(): Worker {
 
 /**
  * Runs the job on one worker until it has no record left to claim. The worker is handed back for
- * the next job only once it said it is done with this one.
+ * the next job only once it said it is done with this one (its last message for the job).
  */
 function runOn(worker: Worker, job: RecordJob, onProgress: (bytes: number) => void) {
-  const stopAll = () => Atomics.store(new Int32Array(job.control), STOP, -1);
+  const stopAll = () => Atomics.store(new Int32Array(job.control), STOP, STOP_NOW);
   return new Promise<void>((resolve, reject) => {
     let failure: Error | null = null;
     const settle = (error: Error | null, reusable: boolean): void => {
@@ -66,7 +68,7 @@ function runOn(worker: Worker, job: RecordJob, onProgress: (bytes: number) => vo
           stopAll();
         }
       } else if (report.type === "done") settle(failure, true);
-      else settle(errorFrom(report), true); // the job's error (I/O): the thread is fine
+      else settle(reportedError(report), true); // the job's error (I/O): the thread is fine
     };
     const onFailure = (error: Error): void => settle(error, false);
     const onExit = (code: number): void =>
@@ -77,8 +79,11 @@ function runOn(worker: Worker, job: RecordJob, onProgress: (bytes: number) => vo
   });
 }
 
+const isRejected = (result: PromiseSettledResult<void>): result is PromiseRejectedResult =>
+  result.status === "rejected";
+
 /**
- * Runs `job` on `threads` workers. Resolves with the index of the first record that failed
+ * Runs `job` on up to `threads` workers. Resolves with the index of the first record that failed
  * authentication (every record before it was opened and written), or null when all succeeded;
  * rejects on the first I/O error, after every worker has stopped.
  */
@@ -92,12 +97,14 @@ export function runRecordJob(
     const slots = new Int32Array(control);
     slots[NEXT] = 0;
     slots[STOP] = NOT_STOPPED;
-    const workers = Array.from({ length: threads }, () => idle.pop() ?? spawn());
+    const count = Math.min(threads, chunkCount(job.chunkSize, job.plaintextSize));
+    const workers = Array.from({ length: count }, () => idle.pop() ?? spawn());
     const results = await Promise.allSettled(
       workers.map((worker) => runOn(worker, { ...job, control }, onProgress)),
     );
-    const failure = results.find((result) => result.status === "rejected");
-    if (failure) throw (failure as PromiseRejectedResult).reason;
+    for (const extra of idle.splice(DEFAULT_THREADS)) void extra.terminate();
+    const failure = results.find(isRejected);
+    if (failure) throw failure.reason;
     const stop = Atomics.load(slots, STOP);
     return stop === NOT_STOPPED ? null : stop;
   });

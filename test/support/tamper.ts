@@ -44,6 +44,8 @@ function split(file: Buffer, chunkSize: number): Buffer[] {
 export function apply(file: Buffer, other: Buffer, chunkSize: number, t: Tamper): Buffer {
   const head = file.subarray(0, HEADER_SIZE);
   const parts = split(file, chunkSize);
+  const moves = t.kind === "swap" || t.kind === "duplicate" || t.kind === "splice";
+  if (moves && parts.length === 0) return file; // no record to move: nothing changes
   switch (t.kind) {
     case "flip": {
       const copy = Buffer.from(file);

@@ -239,6 +239,7 @@ const FORMAT_HINTS: Record<string, string> = {
   Truncated: "the file is incomplete: download or copy it again",
   Extended: "the file has data appended after its end: download or copy it again",
   Reordered: "the file's chunks were rearranged: download or copy it again",
+  Changed: "something wrote to the file meanwhile: run the command again once it is done",
 };
 
 const STORAGE_HINTS: Record<string, string> = {
