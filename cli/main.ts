@@ -9,8 +9,24 @@ import {
 } from "./errors.js";
 import { colorEnabled, styleFor } from "./output.js";
 import { createProgram } from "./program.js";
+import { removeTemporariesSync } from "../client/temporary.js";
+
+/**
+ * On Ctrl-C or SIGTERM, removes the files the command had not finished writing (a half-decrypted
+ * file is unverified plaintext), then dies by the same signal as it would have, unless another
+ * handler (`sandbox start`'s, for one) is there to take it.
+ */
+function removeTemporariesOnSignal(): void {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      removeTemporariesSync();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+}
 
 async function main(argv: string[]): Promise<void> {
+  removeTemporariesOnSignal();
   const program = createProgram().exitOverride();
   try {
     await program.parseAsync(argv);

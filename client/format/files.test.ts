@@ -146,6 +146,28 @@ describe("format files and folders", () => {
     assert.deepEqual(await readdir(join(dir, "out")), ["1.csv"]);
   });
 
+  it("refuses an output that is the input file itself, leaving it as it was", async () => {
+    await writeFile(join(dir, "data"), "plaintext");
+    await assert.rejects(
+      encryptFile(dek, join(dir, "data"), join(dir, "data")),
+      /input file itself/,
+    );
+    await assert.rejects(
+      decryptFile(dek, join(dir, "data"), join(dir, "./data")),
+      /input file itself/,
+    );
+    assert.equal(await readFile(join(dir, "data"), "utf8"), "plaintext");
+  });
+
+  it("lists no temporary file of an unfinished write, so none becomes a dataset object", async () => {
+    await mkdir(join(dir, "in"));
+    await writeFile(join(dir, "in/a.csv"), "a");
+    await writeFile(join(dir, "in/.cleanroom-0123456789ab.partial"), "half");
+    await writeFile(join(dir, "in/.hidden"), "kept");
+    const names = (await listFiles(join(dir, "in"))).map((entry) => entry.path);
+    assert.deepEqual(names, [".hidden", "a.csv"]);
+  });
+
   it("refuses an output folder inside the input folder", async () => {
     await mkdir(join(dir, "in"));
     await assert.rejects(encryptFolder(dek, join(dir, "in"), join(dir, "in/enc")), RangeError);

@@ -3,14 +3,15 @@
  * name in the destination folder and renamed only when complete (and, when decrypting, verified
  * to the last chunk), so a failure never leaves a partial output file behind.
  */
-import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, type Stats } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { mkdir, open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
 import type { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { isTemporaryName, writeAtomically } from "../temporary.js";
 import { FormatError } from "./errors.js";
-import { DEFAULT_CHUNK_SIZE, bindingBytes } from "./layout.js";
+import { DEFAULT_CHUNK_SIZE, HEADER_SIZE, bindingBytes, parseHeader } from "./layout.js";
+import { openHeader } from "./records.js";
 import { openFile, plannable, sealFile } from "./parallel.js";
 import { MAX_THREADS } from "./record-job.js";
 import {
@@ -59,32 +60,6 @@ const READ_SIZE = 1024 * 1024;
  * writev and never waits on the thread pool between chunks (fewer cross-thread round trips).
  */
 const WRITE_BUFFER = 4 * 1024 * 1024;
-
-/** Writes `output` through `write(temporaryPath)`; renames on success, removes on failure. */
-async function writeAtomically(
-  output: string,
-  durable: boolean,
-  write: (temporary: string) => Promise<void>,
-): Promise<void> {
-  const folder = dirname(resolve(output));
-  await mkdir(folder, { recursive: true });
-  const temporary = join(folder, `.${basename(output)}.${randomBytes(6).toString("hex")}.partial`);
-  try {
-    await write(temporary);
-    if (durable) {
-      const handle = await open(temporary, "r+");
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    }
-    await rename(temporary, output);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
 
 /**
  * Files from this size up go to the file workers by default. Starting the threads costs ~40 ms
@@ -150,17 +125,45 @@ function streamFile(input: string, output: string, mode: number, transform: Tran
   );
 }
 
-/** Writes `output` atomically with `write`; format errors name `input`. */
+/**
+ * Writes `output` atomically with `write`; format errors name `input`. Refuses an output that is
+ * the input itself (renaming the result over it would destroy the input).
+ */
 async function transformFile(
   input: string,
   output: string,
   options: FileOptions,
   write: (temporary: string) => Promise<void>,
 ): Promise<void> {
+  const [from, to] = await Promise.all([stat(input), stat(output).catch(() => null)]);
+  if (to !== null && to.dev === from.dev && to.ino === from.ino) {
+    throw new RangeError(`${output} is the input file itself: write the output to another path`);
+  }
   try {
     await writeAtomically(output, options.durable ?? true, write);
   } catch (error) {
     throw error instanceof FormatError ? error.withPath(input) : error;
+  }
+}
+
+/**
+ * Checks, reading only its header, that `path` is an encrypted file and (given the dataset key and
+ * binding) one of that dataset: the check to make before uploading files as a dataset's objects.
+ */
+export async function checkEncryptedFile(
+  path: string,
+  key?: { dek: Uint8Array; binding: string | Uint8Array },
+): Promise<void> {
+  const handle = await open(path, "r");
+  try {
+    const bytes = Buffer.alloc(HEADER_SIZE);
+    const { bytesRead } = await handle.read(bytes, 0, HEADER_SIZE, 0);
+    const header = parseHeader(bytes.subarray(0, bytesRead));
+    if (key !== undefined) openHeader(key.dek, bindingBytes(key.binding), header);
+  } catch (error) {
+    throw error instanceof FormatError ? error.withPath(path) : error;
+  } finally {
+    await handle.close();
   }
 }
 
@@ -229,12 +232,16 @@ function decryptOptions(options: DecryptFileOptions): DecryptOptions {
   return options.binding === undefined ? {} : { binding: options.binding };
 }
 
-/** Regular files under `root` (following symbolic links to files), sorted, as relative paths. */
+/**
+ * Regular files under `root` (following symbolic links to files), sorted, as relative paths;
+ * without the temporary files of unfinished writes (client/temporary.ts).
+ */
 export async function listFiles(root: string): Promise<FolderEntry[]> {
   const out: FolderEntry[] = [];
   const walk = async (folder: string): Promise<void> => {
     const entries = await readdir(folder, { withFileTypes: true });
     for (const entry of entries) {
+      if (isTemporaryName(entry.name)) continue; // an unfinished output of an interrupted command
       const full = join(folder, entry.name);
       if (entry.isDirectory()) {
         await walk(full);

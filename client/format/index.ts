@@ -25,6 +25,7 @@ export {
 } from "./stream.js";
 export { decryptBytes, encryptBytes } from "./bytes.js";
 export {
+  checkEncryptedFile,
   decryptFile,
   decryptFolder,
   encryptFile,

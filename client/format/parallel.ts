@@ -38,7 +38,7 @@ export function plannable(info: Stats): boolean {
   return info.isFile() && info.size > 0 && info.blocks > 0;
 }
 
-async function regularSize(source: FileHandle): Promise<number | null> {
+async function plannableSize(source: FileHandle): Promise<number | null> {
   const info = await source.stat();
   return plannable(info) ? info.size : null;
 }
@@ -75,7 +75,7 @@ export async function sealFile(
 ): Promise<boolean> {
   checkDek(dek);
   checkChunkSize(chunkSize);
-  const size = await regularSize(source);
+  const size = await plannableSize(source);
   if (size === null || !fitsControl(chunkSize, size)) return false;
   const { header, fileId, key } = sealHeader(dek, chunkSize, options.binding);
   await target.write(header, 0, HEADER_SIZE, 0);
@@ -108,7 +108,7 @@ export async function openFile(
   options: ParallelOptions,
 ): Promise<boolean> {
   checkDek(dek);
-  const size = await regularSize(source);
+  const size = await plannableSize(source);
   const header = size === null ? null : await readHeader(source);
   if (size === null || header === null) return false;
   const { chunkSize, fileId } = header;

@@ -8,7 +8,17 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { ContainerClient } from "@azure/storage-blob";
 import { ProfileStore } from "../../cli/profile/store.js";
@@ -352,6 +362,101 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
     );
   });
 
+  it("Ctrl-C mid-way through encrypt or decrypt leaves no temporary file behind", async function () {
+    const plainFile = join(work, "interrupt.plain");
+    const encrypted = join(work, "interrupt.enc");
+    writeFileSync(plainFile, randomBytes(4 << 20));
+    await nw([
+      "dataset",
+      "encrypt",
+      CONTRACT,
+      "local-sales",
+      "--in",
+      plainFile,
+      "--out",
+      encrypted,
+    ]);
+    const fifo = join(work, "interrupt.fifo");
+    execFileSync("mkfifo", [fifo]);
+    for (const [direction, input] of [
+      ["encrypt", plainFile],
+      ["decrypt", encrypted], // the temporary file would hold unverified plaintext
+    ] as const) {
+      const out = join(work, `interrupted-${direction}`);
+      mkdirSync(out);
+      const { child, result } = cli.start(
+        as("northwind", [
+          "dataset",
+          direction,
+          CONTRACT,
+          "local-sales",
+          "--in",
+          fifo,
+          "--out",
+          join(out, "x"),
+        ]),
+      );
+      // Half the input, and the pipe kept open: the command waits mid-way for the rest.
+      const writer = createWriteStream(fifo).on("error", () => undefined);
+      writer.write(readFileSync(input).subarray(0, 2 << 20));
+      while (!readdirSync(out).some((name) => name.endsWith(".partial"))) await sleep(20);
+      child.kill("SIGINT");
+      await result;
+      writer.destroy();
+      assert.equal(child.signalCode, "SIGINT", direction);
+      assert.deepEqual(readdirSync(out), [], direction);
+    }
+  });
+
+  it("upload takes only the dataset's own ciphertext; --in as --out and file errors get one line", async function () {
+    const stored = join(work, "store-local", "a.csv");
+    const before = readFileSync(stored);
+    const plaintext = await fails(["dataset", "upload", CONTRACT, "local-sales", "--in", plain]);
+    assert.match(plaintext.error, /not a cleanroom encrypted file/);
+    assert.match(plaintext.hint, /cleanroom dataset encrypt/);
+    const foreign = await fails([
+      "dataset",
+      "upload",
+      CONTRACT,
+      "local-sales",
+      "--in",
+      join(work, "azure-sales.enc"),
+    ]);
+    assert.match(foreign.error, /different dataset key/);
+    assert.deepEqual(readFileSync(stored), before, "nothing was uploaded");
+
+    const file = join(work, "same.csv");
+    writeFileSync(file, "id\n1\n");
+    const same = await fails([
+      "dataset",
+      "encrypt",
+      CONTRACT,
+      "local-sales",
+      "--in",
+      file,
+      "--out",
+      file,
+    ]);
+    assert.match(same.error, /is the input file itself/);
+    assert.equal(readFileSync(file, "utf8"), "id\n1\n");
+
+    const folder = join(work, "a-folder");
+    mkdirSync(join(folder, "x.enc"), { recursive: true });
+    const intoFolder = await fails([
+      "dataset",
+      "encrypt",
+      CONTRACT,
+      "local-sales",
+      "--in",
+      file,
+      "--out",
+      join(folder, "x.enc"),
+    ]);
+    assert.match(intoFolder.error, /EISDIR/);
+    assert.match(intoFolder.hint, /a folder is where a file was expected/);
+    assert.deepEqual(readdirSync(folder), ["x.enc"]);
+  });
+
   it("tampered, truncated or foreign ciphertext: one line, no output file", async function () {
     const enc = join(work, "local-sales.enc");
     const tampered = join(work, "tampered.enc");
@@ -456,13 +561,15 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
       "--region",
       "us-east-1",
     ]);
+    const downEnc = join(work, "down.enc");
+    await nw(["dataset", "encrypt", CONTRACT, "down", "--in", plain, "--out", downEnc]);
     const unreachable = await fails([
       "dataset",
       "upload",
       CONTRACT,
       "down",
       "--in",
-      join(work, "local-sales.enc"),
+      downEnc,
       ...s3Args(),
     ]);
     assert.match(unreachable.hint, /reachable/);

@@ -11,10 +11,15 @@ export class CliHome {
   readonly home = mkdtempSync(join(tmpdir(), "cleanroom-cli-"));
 
   run(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+    return this.start(args, env).result;
+  }
+
+  /** Starts a command without waiting for it (to signal it, or to feed a pipe it reads). */
+  start(args: readonly string[], env: Record<string, string> = {}) {
     const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
     childEnv["CLEANROOM_HOME"] = this.home;
     if (!("CLEANROOM_PROFILE" in env)) delete childEnv["CLEANROOM_PROFILE"];
-    return spawnCli(args, childEnv).result;
+    return spawnCli(args, childEnv);
   }
 
   /** Runs a command that must succeed with `--json`, and parses its one JSON document. */

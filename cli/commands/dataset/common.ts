@@ -282,7 +282,25 @@ function keyVaultHint(error: KeyVaultError): string {
   }
 }
 
-/** A format, storage or Key Vault failure as a one-line UserError (undefined for anything else). */
+/** What to do about a file system error (its message already names the path). */
+const FILE_HINTS: Record<string, string> = {
+  EACCES: "check the permissions of the file or folder named",
+  EPERM: "check the permissions of the file or folder named",
+  ENOENT: "check the path (a broken symbolic link names a file that is not there)",
+  EISDIR: "a folder is where a file was expected: check --in and --out",
+  ENOTDIR: "a file is where a folder was expected: check --in and --out",
+  EEXIST: "something is already in the way at that path: move it or choose another --out",
+  ENAMETOOLONG: "use a shorter path",
+  ELOOP: "the path has a loop of symbolic links",
+  ENOSPC: "free some space on that disk, or write somewhere else",
+  EDQUOT: "free some space on that disk, or write somewhere else",
+  EROFS: "that file system is read-only: write somewhere else",
+};
+
+/**
+ * A format, storage, Key Vault or file system failure as a one-line UserError (undefined for
+ * anything else).
+ */
 export function userErrorOf(error: unknown): UserError | undefined {
   if (error instanceof KeyVaultError) {
     return new UserError(error.message, keyVaultHint(error), error.code);
@@ -298,6 +316,10 @@ export function userErrorOf(error: unknown): UserError | undefined {
     );
   }
   if (error instanceof RangeError) return new UserError(error.message, "check --in and --out");
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (error instanceof Error && code !== undefined && code in FILE_HINTS) {
+    return new UserError(error.message, FILE_HINTS[code], code);
+  }
   return undefined;
 }
 

@@ -1,18 +1,19 @@
 /** `cleanroom dataset upload` and `download`: the encrypted files to and from the dataset's storage. */
 import type { Command } from "commander";
-import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join, sep } from "node:path";
+import { stat } from "node:fs/promises";
+import { basename, join, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { DatasetLocation } from "../../../contracts/src/dataset.js";
-import { listFiles } from "../../../client/format/index.js";
+import { bindingOf, checkEncryptedFile, listFiles } from "../../../client/format/index.js";
+import { writeAtomically } from "../../../client/temporary.js";
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
 import type { Progress } from "../../output.js";
 import { UserError } from "../../errors.js";
 import {
   checkId,
+  datasetDek,
   describeLocation,
   isFolder,
   mapped,
@@ -64,6 +65,16 @@ export async function runUpload(
         bytes: f.bytes,
       }))
     : [{ name: basename(options.in), path: options.in, bytes: (await stat(options.in)).size }];
+  // Every file must be this dataset's ciphertext before anything is uploaded: plaintext or
+  // another dataset's files must never land in its storage. The owner checks the header's tag.
+  const keyFile = ctx.store.readDatasetKey(ctx.profile(), contractId, datasetId);
+  const key =
+    keyFile === undefined
+      ? undefined
+      : { dek: await datasetDek(keyFile), binding: bindingOf(contractId, datasetId) };
+  await mapped(async () => {
+    for (const file of files) await checkEncryptedFile(file.path, key);
+  });
   const total = files.reduce((sum, f) => sum + f.bytes, 0);
   const progress = ctx.out.progress({ label: "upload", total, unit: "bytes" });
   let before = 0;
@@ -131,20 +142,11 @@ export async function runDownload(
           );
         }
         const target = join(options.out, ...parts);
-        await mkdir(dirname(target), { recursive: true });
-        const temporary = join(
-          dirname(target),
-          `.${basename(target)}.${randomBytes(6).toString("hex")}.partial`,
-        );
-        try {
+        await writeAtomically(target, false, async (temporary) => {
           const source = await storage.get(object.name);
           source.on("data", (chunk: Buffer) => bar.update((bytes += chunk.length)));
           await pipeline(source, createWriteStream(temporary, { flags: "wx" }));
-          await rename(temporary, target);
-        } catch (error) {
-          await rm(temporary, { force: true });
-          throw error;
-        }
+        });
         names.push(object.name);
       }
     });

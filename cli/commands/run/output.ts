@@ -6,14 +6,14 @@
  * once complete.
  */
 import type { Command } from "commander";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { DatasetLocation } from "../../../contracts/src/dataset.js";
 import { bindingOf, decryptFile } from "../../../client/format/index.js";
+import { discard, temporaryFor } from "../../../client/temporary.js";
 import { verifyRunStatement, type StatementContent } from "../../../client/statements.js";
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
@@ -166,11 +166,7 @@ export async function runOutput(
   for (const [i, digest] of digests.entries()) {
     const { key, dek } = sinks.get(digest.datasetId)!;
     const target = targets[i]!;
-    await mkdir(dirname(target), { recursive: true });
-    const temporary = join(
-      dirname(target),
-      `.${basename(target)}.${randomBytes(6).toString("hex")}.download`,
-    );
+    const temporary = await temporaryFor(target);
     const progress = ctx.out.progress({ label: `download ${digest.object}`, unit: "bytes" });
     try {
       const bytes = await download(
@@ -189,7 +185,7 @@ export async function runOutput(
       objects.push({ ...digest, path: target, bytes });
     } finally {
       progress.done();
-      await rm(temporary, { force: true });
+      await discard(temporary);
     }
   }
   const view: RunOutput = { contractId, runId, statementTransactionId: transactionId, objects };
