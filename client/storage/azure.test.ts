@@ -91,6 +91,22 @@ describe("client/storage Azure Blob (Azurite)", function () {
       });
       assert.equal((await readAll(await viaString.get("replace.txt"))).toString(), "second");
     });
+
+    it("refuses a connection string for another account than the location's", () => {
+      const elsewhere = { ...at("datasets"), accountUrl: "http://127.0.0.1:1/devstoreaccount1" };
+      assert.throws(
+        () =>
+          openStorage(elsewhere, {
+            kind: "azure-connection-string",
+            connectionString: azurite().connectionString,
+          }),
+        (error: unknown) =>
+          (error as { code?: string }).code === "AccessDenied" &&
+          /connection string is for the account at .* not http:\/\/127\.0\.0\.1:1\/devstoreaccount1/.test(
+            (error as Error).message,
+          ),
+      );
+    });
   });
 
   it("reports a missing container as NotFound with what to do", async () => {

@@ -105,6 +105,16 @@ export class AzureBlobStorage implements StorageBackend {
             "the Azure connection string is malformed: copy it again from the storage account's access keys",
           );
         }
+        // The location says where the dataset lives; a connection string only says how to sign in.
+        const given = new URL(service.url);
+        const same = (url: URL) => `${url.origin}${url.pathname.replace(/\/$/, "")}`;
+        if (same(given) !== same(accountUrl)) {
+          throw new StorageError(
+            "AccessDenied",
+            `the connection string is for the account at ${same(given)}, not ${same(accountUrl)} ` +
+              "where the dataset lives: use that account's connection string",
+          );
+        }
         this.container = service.getContainerClient(location.container);
         this.sharedKey =
           service.credential instanceof StorageSharedKeyCredential ? service.credential : undefined;

@@ -399,10 +399,15 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
       // Half the input, and the pipe kept open: the command waits mid-way for the rest.
       const writer = createWriteStream(fifo).on("error", () => undefined);
       writer.write(readFileSync(input).subarray(0, 2 << 20));
-      while (!readdirSync(out).some((name) => name.endsWith(".partial"))) await sleep(20);
+      const started = () => readdirSync(out).some((name) => name.endsWith(".partial"));
+      while (!started() && child.exitCode === null) await sleep(20);
       child.kill("SIGINT");
-      await result;
+      // A command that outlived its Ctrl-C would wait on the pipe forever: end it, and fail below.
+      const stuck = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      const { stderr } = await result;
+      clearTimeout(stuck);
       writer.destroy();
+      assert.equal(child.exitCode, null, `${direction} ended by itself: ${stderr}`);
       assert.equal(child.signalCode, "SIGINT", direction);
       assert.deepEqual(readdirSync(out), [], direction);
     }
@@ -710,5 +715,31 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
       "soon",
     ]);
     assert.match(bad.error, /invalid duration 'soon'/);
+
+    // --credential-out: a path that cannot be written is refused before any grant exists; a
+    // file already there ends up readable by its owner only.
+    const grantRead = (out: string) => [
+      "dataset",
+      "grant",
+      CONTRACT,
+      "s3-sales",
+      "--read",
+      "--expires",
+      "30m",
+      "--static-credentials",
+      ...s3Args(),
+      "--credential-out",
+      out,
+    ];
+    const nowhere = await fails(grantRead(join(work, "no-such-folder", "cred")));
+    assert.match(nowhere.error, /cannot write the credential .* its folder does not exist/);
+    const after = await c.call(c.users[0], `/app/contracts/${CONTRACT}/secrets`);
+    assert.doesNotMatch(after.text, /s3-sales-read/);
+    const cred = join(work, "cred.json");
+    writeFileSync(cred, "old", { mode: 0o644 });
+    await nw(grantRead(cred));
+    assert.equal(statSync(cred).mode & 0o777, 0o600);
+    assert.match(readFileSync(cred, "utf8"), /accessKeyId/);
+    await nw(["dataset", "revoke", CONTRACT, "s3-sales"]);
   });
 });

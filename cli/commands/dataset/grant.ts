@@ -5,7 +5,8 @@
  * grant's policy as session policy, or (`--static-credentials`) the owner's keys as they are.
  */
 import { Option, type Command } from "commander";
-import { writeFileSync } from "node:fs";
+import { stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { DatasetLocation } from "../../../contracts/src/dataset.js";
 import {
   AzureBlobStorage,
@@ -28,6 +29,7 @@ import {
   type S3Location,
 } from "../../../client/storage/index.js";
 import type { GrantKind } from "../../../client/governance/index.js";
+import { writeAtomically } from "../../../client/temporary.js";
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
 import { UserError } from "../../errors.js";
@@ -87,6 +89,21 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * UNITS[match[2]!]! * 1000;
 }
 
+/** Refuses, before any credential is minted, a --credential-out path that cannot be written. */
+async function checkCredentialOut(path: string): Promise<void> {
+  const [folder, existing] = await Promise.all([
+    stat(dirname(path)).catch(() => null),
+    stat(path).catch(() => null),
+  ]);
+  if (folder === null || !folder.isDirectory() || (existing !== null && !existing.isFile())) {
+    throw new UserError(
+      `cannot write the credential to ${path}: ${folder?.isDirectory() ? "something other than a file is there" : "its folder does not exist"}`,
+      "pass --credential-out a file path in an existing folder",
+      "UsageError",
+    );
+  }
+}
+
 export async function runGrant(
   ctx: Context,
   contractId: string,
@@ -103,6 +120,7 @@ export async function runGrant(
     );
   }
   const access: GrantAccess = options.read ? "read" : "write";
+  if (options.credentialOut !== undefined) await checkCredentialOut(options.credentialOut);
   const expiresAt = new Date(Date.now() + parseDuration(options.expires));
   const name = options.name ?? grantName(datasetId, access);
   const location = file.document["location"] as DatasetLocation;
@@ -173,15 +191,19 @@ export async function runGrant(
   } finally {
     client.close();
   }
-  if (options.credentialOut) {
-    writeFileSync(options.credentialOut, value, { mode: 0o600 });
-  }
+  // Recorded before anything else can fail, so that `revoke` finds it.
   const latest = ctx.store.readDatasetKey(profile, contractId, datasetId) ?? file;
   latest.grants = {
     ...latest.grants,
     [name]: { kind, access, expiresAt: expiry, ...(policyId ? { policyId } : {}) },
   };
   ctx.store.writeDatasetKey(profile, latest);
+  if (options.credentialOut !== undefined) {
+    // A new file renamed into place: readable by its owner only, even where a file was before.
+    await writeAtomically(options.credentialOut, true, (temporary) =>
+      writeFile(temporary, value, { mode: 0o600, flag: "wx" }),
+    );
+  }
   const view: Granted = {
     contractId,
     datasetId,
