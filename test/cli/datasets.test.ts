@@ -376,14 +376,15 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
       "--out",
       encrypted,
     ]);
-    const fifo = join(work, "interrupt.fifo");
-    execFileSync("mkfifo", [fifo]);
     for (const [direction, input] of [
       ["encrypt", plainFile],
       ["decrypt", encrypted], // the temporary file would hold unverified plaintext
     ] as const) {
       const out = join(work, `interrupted-${direction}`);
       mkdirSync(out);
+      // A pipe each: the last writer of a pipe may still be writing once the next reader opens it.
+      const fifo = join(work, `interrupt-${direction}.fifo`);
+      execFileSync("mkfifo", [fifo]);
       const { child, result } = cli.start(
         as("northwind", [
           "dataset",
