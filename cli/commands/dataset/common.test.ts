@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { resolve } from "node:path";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { parseDuration } from "./grant.js";
 describe("dataset command helpers", () => {
   it("parses local, Azure (account and emulator URLs) and S3 locations", () => {
     assert.deepEqual(parseLocation("local:/data/x"), { kind: "local", path: "/data/x" });
+    assert.deepEqual(parseLocation("local:data/x"), { kind: "local", path: resolve("data/x") });
     assert.deepEqual(parseLocation("azure:https://acct.blob.core.windows.net/sales/v1/a"), {
       kind: "azure-blob",
       accountUrl: "https://acct.blob.core.windows.net",

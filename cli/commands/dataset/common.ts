@@ -5,6 +5,7 @@
  */
 import { Option, type Command } from "commander";
 import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
 import { ID_PATTERN, type DatasetLocation } from "../../../contracts/src/dataset.js";
 import { base64Decode } from "../../../contracts/src/encoding.js";
 import { FormatError } from "../../../client/format/index.js";
@@ -38,7 +39,11 @@ export function checkId(value: string, what: string): string {
 const LOCATION_HINT =
   "use local:<path>, azure:<accountUrl>/<container>[/prefix] or s3:<bucket>[/prefix]";
 
-/** `local:<path>`, `azure:<accountUrl>/<container>[/prefix]`, `s3:<bucket>[/prefix]`. */
+/**
+ * `local:<path>`, `azure:<accountUrl>/<container>[/prefix]`, `s3:<bucket>[/prefix]`. A relative
+ * local path is made absolute here: stored as given, it would mean another folder for every
+ * command run from another directory.
+ */
 export function parseLocation(
   text: string,
   s3: { endpoint?: string; region?: string } = {},
@@ -51,7 +56,7 @@ export function parseLocation(
   switch (scheme) {
     case "local":
       if (rest === "") throw bad("no path");
-      return { kind: "local", path: rest };
+      return { kind: "local", path: resolve(rest) };
     case "azure": {
       let url: URL;
       try {

@@ -217,7 +217,9 @@ export function contractTodos(standing: ContractStanding): Todo[] {
       // 12h: the longest grant every backend mints (STS AssumeRole stops there).
       todos.push({
         contractId: c,
-        what: `grant the clean room ${access} access to dataset ${d.datasetId}`,
+        what:
+          `grant the clean room ${access} access to dataset ${d.datasetId} ` +
+          "(add the storage credentials you upload with)",
         command: `cleanroom dataset grant ${c} ${d.datasetId} --${access} --expires 12h`,
       });
     }
