@@ -10,9 +10,15 @@ import type { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { isTemporaryName, writeAtomically } from "../temporary.js";
 import { FormatError } from "./errors.js";
-import { DEFAULT_CHUNK_SIZE, HEADER_SIZE, bindingBytes, parseHeader } from "./layout.js";
+import { DEFAULT_CHUNK_SIZE, bindingBytes, parseHeader } from "./layout.js";
 import { openHeader } from "./records.js";
-import { openFile, plannable, sealFile } from "./parallel.js";
+import {
+  openFile,
+  plannable,
+  readHeaderBytes,
+  sealFile,
+  type ParallelOptions,
+} from "./parallel.js";
 import { MAX_THREADS } from "./record-job.js";
 import {
   decryptStream,
@@ -97,25 +103,6 @@ async function withFiles<T>(
   }
 }
 
-/**
- * Writes the new file `temporary` from `input`: on the file workers when `threads` > 1 and they
- * take the file (`onThreads` says whether they did), else through the stream `transform()`.
- */
-async function writeFrom(
-  input: string,
-  temporary: string,
-  mode: number,
-  threads: number,
-  onThreads: (source: FileHandle, target: FileHandle) => Promise<boolean>,
-  transform: () => Transform,
-): Promise<void> {
-  if (threads > 1) {
-    if (await withFiles(input, temporary, mode, onThreads)) return;
-    await rm(temporary); // empty: the stream takes the file (and names what is wrong with it)
-  }
-  await streamFile(input, temporary, mode, transform());
-}
-
 /** Streams `input` through `transform` into the new file `output`. */
 function streamFile(input: string, output: string, mode: number, transform: Transform) {
   return pipeline(
@@ -126,21 +113,41 @@ function streamFile(input: string, output: string, mode: number, transform: Tran
 }
 
 /**
- * Writes `output` atomically with `write`; format errors name `input`. Refuses an output that is
- * the input itself (renaming the result over it would destroy the input).
+ * Writes `output` atomically from `input`: on the file workers (`onThreads`, which says whether
+ * they took the file) when the file gets more than one thread, else through the stream
+ * `transform`. Format errors name `input`. Refuses an output that is the input itself (renaming
+ * the result over it would destroy the input).
  */
 async function transformFile(
   input: string,
   output: string,
   options: FileOptions,
-  write: (temporary: string) => Promise<void>,
+  mode: number,
+  onThreads: (
+    source: FileHandle,
+    target: FileHandle,
+    parallel: ParallelOptions,
+  ) => Promise<boolean>,
+  transform: (onProgress: (done: number) => void) => Transform,
 ): Promise<void> {
   const [from, to] = await Promise.all([stat(input), stat(output).catch(() => null)]);
   if (to !== null && to.dev === from.dev && to.ino === from.ino) {
     throw new RangeError(`${output} is the input file itself: write the output to another path`);
   }
+  const threads = threadsFor(options, from);
+  const onProgress = (done: number) => options.onProgress?.(done, from.size);
+  const parallel = { binding: bindingBytes(options.binding), threads, onProgress };
   try {
-    await writeAtomically(output, options.durable ?? true, write);
+    await writeAtomically(output, options.durable ?? true, async (temporary) => {
+      if (threads > 1) {
+        const taken = await withFiles(input, temporary, mode, (source, target) =>
+          onThreads(source, target, parallel),
+        );
+        if (taken) return;
+        await rm(temporary); // empty: the stream takes the file (and names what is wrong with it)
+      }
+      await streamFile(input, temporary, mode, transform(onProgress));
+    });
   } catch (error) {
     throw error instanceof FormatError ? error.withPath(input) : error;
   }
@@ -156,9 +163,7 @@ export async function checkEncryptedFile(
 ): Promise<void> {
   const handle = await open(path, "r");
   try {
-    const bytes = Buffer.alloc(HEADER_SIZE);
-    const { bytesRead } = await handle.read(bytes, 0, HEADER_SIZE, 0);
-    const header = parseHeader(bytes.subarray(0, bytesRead));
+    const header = parseHeader(await readHeaderBytes(handle));
     if (key !== undefined) openHeader(key.dek, bindingBytes(key.binding), header);
   } catch (error) {
     throw error instanceof FormatError ? error.withPath(path) : error;
@@ -168,28 +173,20 @@ export async function checkEncryptedFile(
 }
 
 /** Encrypts the file `input` into `output` (replaced atomically if it exists). */
-export async function encryptFile(
+export function encryptFile(
   dek: Uint8Array,
   input: string,
   output: string,
   options: EncryptFileOptions = {},
 ): Promise<void> {
-  const info = await stat(input);
-  const total = info.size;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const threads = threadsFor(options, info);
-  const onProgress = (done: number) => options.onProgress?.(done, total);
-  const mode = 0o644;
-  const parallel = { binding: bindingBytes(options.binding), threads, onProgress };
-  await transformFile(input, output, options, (temporary) =>
-    writeFrom(
-      input,
-      temporary,
-      mode,
-      threads,
-      (source, target) => sealFile(dek, source, target, chunkSize, parallel),
-      () => encryptStream(dek, { ...streamOptions(options), onProgress }),
-    ),
+  return transformFile(
+    input,
+    output,
+    options,
+    0o644,
+    (source, target, parallel) => sealFile(dek, source, target, chunkSize, parallel),
+    (onProgress) => encryptStream(dek, { ...streamOptions(options), onProgress }),
   );
 }
 
@@ -197,27 +194,19 @@ export async function encryptFile(
  * Decrypts and verifies `input` into `output` (created readable by its owner only); on any error
  * no output file is left and an existing `output` is untouched.
  */
-export async function decryptFile(
+export function decryptFile(
   dek: Uint8Array,
   input: string,
   output: string,
   options: DecryptFileOptions = {},
 ): Promise<void> {
-  const info = await stat(input);
-  const total = info.size;
-  const threads = threadsFor(options, info);
-  const onProgress = (done: number) => options.onProgress?.(done, total);
-  const mode = 0o600; // plaintext: readable by its owner only
-  const parallel = { binding: bindingBytes(options.binding), threads, onProgress };
-  await transformFile(input, output, options, (temporary) =>
-    writeFrom(
-      input,
-      temporary,
-      mode,
-      threads,
-      (source, target) => openFile(dek, source, target, parallel),
-      () => decryptStream(dek, { ...decryptOptions(options), onProgress }),
-    ),
+  return transformFile(
+    input,
+    output,
+    options,
+    0o600, // plaintext: readable by its owner only
+    (source, target, parallel) => openFile(dek, source, target, parallel),
+    (onProgress) => decryptStream(dek, { ...decryptOptions(options), onProgress }),
   );
 }
 

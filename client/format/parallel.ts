@@ -85,12 +85,18 @@ export async function sealFile(
   return true;
 }
 
-/** The header, when the file starts with a well-formed one; else null. */
-async function readHeader(source: FileHandle): Promise<Header | null> {
+/** The first HEADER_SIZE bytes of the file (fewer if it is shorter). */
+export async function readHeaderBytes(source: FileHandle): Promise<Buffer> {
   const bytes = Buffer.alloc(HEADER_SIZE);
   const { bytesRead } = await source.read(bytes, 0, HEADER_SIZE, 0);
+  return bytes.subarray(0, bytesRead);
+}
+
+/** The header, when the file starts with a well-formed one; else null. */
+async function readHeader(source: FileHandle): Promise<Header | null> {
+  const bytes = await readHeaderBytes(source);
   try {
-    return parseHeader(bytes.subarray(0, bytesRead));
+    return parseHeader(bytes);
   } catch {
     return null;
   }

@@ -21,7 +21,6 @@ import {
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { ContainerClient } from "@azure/storage-blob";
-import { ProfileStore } from "../../cli/profile/store.js";
 import { freePort, startAzurite, type AzuriteServer } from "../support/azurite.js";
 import { startS3Server, type S3Server } from "../support/s3server.js";
 import { acceptContract, startConsortium, type Consortium } from "../governance/consortium.js";
@@ -64,17 +63,11 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
     ];
     await acceptContract(c, CONTRACT, [{ identity: northwind, name: "northwind" }]);
     cli = new CliHome();
-    const store = new ProfileStore(cli.home);
     for (const [name, identity] of [
       ["northwind", northwind],
       ["outsider", outsider],
     ] as const) {
-      await store.create(name, {
-        kind: "user",
-        endpoint: c.sandbox.url,
-        serviceCertPem: c.sandbox.serviceCertPem,
-        identity: { certPem: identity.cert, privateKeyPem: identity.key },
-      });
+      await cli.addUser(name, c.sandbox, identity);
     }
     work = join(cli.home, "work");
     plain = join(work, "plain");
@@ -90,6 +83,14 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
   });
 
   const as = (profile: string, args: string[]) => [...args, "--profile", profile];
+  /** `dataset encrypt|decrypt <contract> <dataset> --in … --out …`, then any extra options. */
+  const transform = (
+    direction: "encrypt" | "decrypt",
+    datasetId: string,
+    input: string,
+    output: string,
+    ...extra: string[]
+  ) => ["dataset", direction, CONTRACT, datasetId, "--in", input, "--out", output, ...extra];
   const nw = (args: string[]) => cli.json(as("northwind", args));
   const fails = async (args: string[], env: Record<string, string> = {}) => {
     const result = await cli.run(as("northwind", args), env);
@@ -215,16 +216,7 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
         ]);
       }
       const enc = join(work, `${backend.id}.enc`);
-      const encrypted = await nw([
-        "dataset",
-        "encrypt",
-        CONTRACT,
-        backend.id,
-        "--in",
-        plain,
-        "--out",
-        enc,
-      ]);
+      const encrypted = await nw(transform("encrypt", backend.id, plain, enc));
       assert.equal(encrypted["files"], 3);
       assert.equal(encrypted["bytes"], 300_000 + 16);
       assert.notDeepEqual(tree(enc).get("a.csv"), original.get("a.csv"));
@@ -268,7 +260,7 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
       assert.deepEqual(tree(down), tree(enc));
 
       const out = join(work, `${backend.id}.out`);
-      await nw(["dataset", "decrypt", CONTRACT, backend.id, "--in", down, "--out", out]);
+      await nw(transform("decrypt", backend.id, down, out));
       assert.deepEqual(tree(out), original, backend.id);
     }
     // Credentials may come from the environment too.
@@ -311,49 +303,18 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
     const original = tree(plain);
     const enc = join(work, "threads.enc");
     const threads = ["--threads", "2"];
-    await nw([
-      "dataset",
-      "encrypt",
-      CONTRACT,
-      "local-sales",
-      "--in",
-      plain,
-      "--out",
-      enc,
-      ...threads,
-    ]);
+    await nw(transform("encrypt", "local-sales", plain, enc, ...threads));
     // Encrypted on threads, decrypted on one; and the other way round.
     const out = join(work, "threads.out");
-    await nw(["dataset", "decrypt", CONTRACT, "local-sales", "--in", enc, "--out", out]);
+    await nw(transform("decrypt", "local-sales", enc, out));
     assert.deepEqual(tree(out), original);
     const back = join(work, "threads.back");
     const streamed = join(work, "local-sales.enc");
-    await nw([
-      "dataset",
-      "decrypt",
-      CONTRACT,
-      "local-sales",
-      "--in",
-      streamed,
-      "--out",
-      back,
-      ...threads,
-    ]);
+    await nw(transform("decrypt", "local-sales", streamed, back, ...threads));
     assert.deepEqual(tree(back), original);
 
     const zero = await cli.run(
-      as("northwind", [
-        "dataset",
-        "encrypt",
-        CONTRACT,
-        "local-sales",
-        "--in",
-        plain,
-        "--out",
-        enc,
-        "--threads",
-        "0",
-      ]),
+      as("northwind", transform("encrypt", "local-sales", plain, enc, "--threads", "0")),
     );
     assert.equal(zero.code, 1, zero.stderr);
     assert.match(
@@ -366,16 +327,7 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
     const plainFile = join(work, "interrupt.plain");
     const encrypted = join(work, "interrupt.enc");
     writeFileSync(plainFile, randomBytes(4 << 20));
-    await nw([
-      "dataset",
-      "encrypt",
-      CONTRACT,
-      "local-sales",
-      "--in",
-      plainFile,
-      "--out",
-      encrypted,
-    ]);
+    await nw(transform("encrypt", "local-sales", plainFile, encrypted));
     for (const [direction, input] of [
       ["encrypt", plainFile],
       ["decrypt", encrypted], // the temporary file would hold unverified plaintext
@@ -386,16 +338,7 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
       const fifo = join(work, `interrupt-${direction}.fifo`);
       execFileSync("mkfifo", [fifo]);
       const { child, result } = cli.start(
-        as("northwind", [
-          "dataset",
-          direction,
-          CONTRACT,
-          "local-sales",
-          "--in",
-          fifo,
-          "--out",
-          join(out, "x"),
-        ]),
+        as("northwind", transform(direction, "local-sales", fifo, join(out, "x"))),
       );
       // Half the input, and the pipe kept open: the command waits mid-way for the rest.
       const writer = createWriteStream(fifo).on("error", () => undefined);
@@ -433,31 +376,15 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
 
     const file = join(work, "same.csv");
     writeFileSync(file, "id\n1\n");
-    const same = await fails([
-      "dataset",
-      "encrypt",
-      CONTRACT,
-      "local-sales",
-      "--in",
-      file,
-      "--out",
-      file,
-    ]);
+    const same = await fails(transform("encrypt", "local-sales", file, file));
     assert.match(same.error, /is the input file itself/);
     assert.equal(readFileSync(file, "utf8"), "id\n1\n");
 
     const folder = join(work, "a-folder");
     mkdirSync(join(folder, "x.enc"), { recursive: true });
-    const intoFolder = await fails([
-      "dataset",
-      "encrypt",
-      CONTRACT,
-      "local-sales",
-      "--in",
-      file,
-      "--out",
-      join(folder, "x.enc"),
-    ]);
+    const intoFolder = await fails(
+      transform("encrypt", "local-sales", file, join(folder, "x.enc")),
+    );
     assert.match(intoFolder.error, /EISDIR/);
     assert.match(intoFolder.hint, /a folder is where a file was expected/);
     assert.deepEqual(readdirSync(folder), ["x.enc"]);
@@ -470,18 +397,10 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
     bytes[1000] = bytes[1000]! ^ 1;
     writeFileSync(tampered, bytes);
     const out = join(work, "tampered.csv");
-    const changed = await fails([
-      "dataset",
-      "decrypt",
-      CONTRACT,
-      "local-sales",
-      "--in",
-      tampered,
-      "--out",
-      out,
-      "--threads",
-      "2", // the worker threads name the damage as the stream does
-    ]);
+    const changed = await fails(
+      // On worker threads: they name the damage as the stream does.
+      transform("decrypt", "local-sales", tampered, out, "--threads", "2"),
+    );
     assert.match(changed.error, /tampered\.enc/);
     assert.match(changed.hint, /changed after encryption/);
     assert.equal(existsSync(out), false);
@@ -492,44 +411,19 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
 
     const truncated = join(work, "truncated.enc");
     writeFileSync(truncated, readFileSync(join(enc, "a.csv")).subarray(0, 69));
-    const cut = await fails([
-      "dataset",
-      "decrypt",
-      CONTRACT,
-      "local-sales",
-      "--in",
-      truncated,
-      "--out",
-      out,
-    ]);
+    const cut = await fails(transform("decrypt", "local-sales", truncated, out));
     assert.match(cut.hint, /incomplete/);
     assert.equal(existsSync(out), false);
     // Cut inside its last chunk: that chunk fails authentication.
     writeFileSync(truncated, readFileSync(join(enc, "a.csv")).subarray(0, 70_000));
-    const inside = await fails([
-      "dataset",
-      "decrypt",
-      CONTRACT,
-      "local-sales",
-      "--in",
-      truncated,
-      "--out",
-      out,
-    ]);
+    const inside = await fails(transform("decrypt", "local-sales", truncated, out));
     assert.match(inside.error, /cut short/);
     assert.equal(existsSync(out), false);
 
     // Another dataset's file (another key, another binding).
-    const foreign = await fails([
-      "dataset",
-      "decrypt",
-      CONTRACT,
-      "azure-sales",
-      "--in",
-      join(enc, "sub", "b.csv"),
-      "--out",
-      out,
-    ]);
+    const foreign = await fails(
+      transform("decrypt", "azure-sales", join(enc, "sub", "b.csv"), out),
+    );
     assert.match(foreign.hint, /another dataset or with another key/);
     assert.equal(existsSync(out), false);
   });
@@ -568,7 +462,7 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
       "us-east-1",
     ]);
     const downEnc = join(work, "down.enc");
-    await nw(["dataset", "encrypt", CONTRACT, "down", "--in", plain, "--out", downEnc]);
+    await nw(transform("encrypt", "down", plain, downEnc));
     const unreachable = await fails([
       "dataset",
       "upload",
@@ -581,16 +475,7 @@ describe("cleanroom dataset (separate processes: sandbox, Azurite, S3 server, lo
     assert.match(unreachable.hint, /reachable/);
 
     const outsider = await cli.run(
-      as("outsider", [
-        "dataset",
-        "encrypt",
-        CONTRACT,
-        "local-sales",
-        "--in",
-        plain,
-        "--out",
-        join(work, "x"),
-      ]),
+      as("outsider", transform("encrypt", "local-sales", plain, join(work, "x"))),
     );
     assert.equal(outsider.code, 1);
     const lines = errorLines(outsider);

@@ -78,12 +78,7 @@ describe("cleanroom dataset grant|revoke on S3 (sandbox, s3rver, STS stand-in)",
     await acceptContract(c, CONTRACT, [{ identity: northwind, name: "northwind" }]);
     cli = new CliHome();
     store = new ProfileStore(cli.home);
-    await store.create("northwind", {
-      kind: "user",
-      endpoint: c.sandbox.url,
-      serviceCertPem: c.sandbox.serviceCertPem,
-      identity: { certPem: northwind.cert, privateKeyPem: northwind.key },
-    });
+    await cli.addUser("northwind", c.sandbox, northwind);
     work = join(cli.home, "work");
     mkdirSync(work, { recursive: true });
     const s3Flags = ["--s3-endpoint", s3.endpoint, "--region", "us-east-1"];

@@ -12,7 +12,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { dekSecretName, DEK_CONTENT_TYPE } from "../../client/keyvault.js";
-import { ProfileStore } from "../../cli/profile/store.js";
 import { freePort } from "../support/azurite.js";
 import {
   KEY_VAULT_API_VERSIONS,
@@ -40,12 +39,7 @@ describe("cleanroom dataset with Azure Key Vault (separate processes, Key Vault 
     const kek = await c.call(c.members[0], "/app/keys", { method: "POST" });
     assert.equal(kek.status, 201, kek.text);
     cli = new CliHome();
-    await new ProfileStore(cli.home).create("northwind", {
-      kind: "user",
-      endpoint: c.sandbox.url,
-      serviceCertPem: c.sandbox.serviceCertPem,
-      identity: { certPem: owner.cert, privateKeyPem: owner.key },
-    });
+    await cli.addUser("northwind", c.sandbox, owner);
     work = join(cli.home, "work");
     mkdirSync(work, { recursive: true });
   });

@@ -108,17 +108,11 @@ describe("cleanroom query, consent, run and audit (separate processes, a real sa
     await publish(woodgrove, "woodgrove-output", "woodgrove-out");
 
     cli = new CliHome();
-    const store = new ProfileStore(cli.home);
     for (const [name, identity] of [
       ["northwind", northwind],
       ["woodgrove", woodgrove],
     ] as const) {
-      await store.create(name, {
-        kind: "user",
-        endpoint: c.sandbox.url,
-        serviceCertPem: c.sandbox.serviceCertPem,
-        identity: { certPem: identity.cert, privateKeyPem: identity.key },
-      });
+      await cli.addUser(name, c.sandbox, identity);
     }
     sqlFile = join(cli.home, "overlap.sql");
     writeFileSync(sqlFile, SQL);

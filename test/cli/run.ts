@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnCli, type CliResult } from "../../demos/support/cli-process.js";
+import { ProfileStore } from "../../cli/profile/store.js";
 
 export type { CliResult } from "../../demos/support/cli-process.js";
 
@@ -29,6 +30,20 @@ export class CliHome {
       throw new Error(`cleanroom ${args.join(" ")} exited with ${result.code}: ${result.stderr}`);
     }
     return JSON.parse(result.stdout) as T;
+  }
+
+  /** Creates profile `name` for a user of the sandbox's consortium, with that user's identity. */
+  async addUser(
+    name: string,
+    sandbox: { url: string; serviceCertPem: string },
+    identity: { cert: string; key: string },
+  ): Promise<void> {
+    await new ProfileStore(this.home).create(name, {
+      kind: "user",
+      endpoint: sandbox.url,
+      serviceCertPem: sandbox.serviceCertPem,
+      identity: { certPem: identity.cert, privateKeyPem: identity.key },
+    });
   }
 
   remove(): void {

@@ -10,6 +10,7 @@ import { writeAtomically } from "../../../client/temporary.js";
 import { contextOf, defineCommand } from "../../command.js";
 import type { Context } from "../../context.js";
 import type { Progress } from "../../output.js";
+import type { DatasetKeyFile } from "../../profile/store.js";
 import { UserError } from "../../errors.js";
 import {
   checkId,
@@ -30,20 +31,25 @@ export interface Transferred {
   bytes: number;
 }
 
-/** The dataset's location: from the owner's profile, else from its published document. */
-async function locationOf(
+/**
+ * The dataset's location: from the owner's profile (with the owner's key file), else from its
+ * published document.
+ */
+async function locate(
   ctx: Context,
   contractId: string,
   datasetId: string,
-): Promise<DatasetLocation> {
+): Promise<{ location: DatasetLocation; keyFile?: DatasetKeyFile }> {
   checkId(contractId, "contract id");
   checkId(datasetId, "dataset id");
   const profile = ctx.profile();
-  const file = ctx.store.readDatasetKey(profile, contractId, datasetId);
-  if (file !== undefined) return file.document["location"] as DatasetLocation;
+  const keyFile = ctx.store.readDatasetKey(profile, contractId, datasetId);
+  if (keyFile !== undefined) {
+    return { location: keyFile.document["location"] as DatasetLocation, keyFile };
+  }
   const client = ctx.governance(profile);
   try {
-    return (await client.app.dataset(contractId, datasetId)).document.location;
+    return { location: (await client.app.dataset(contractId, datasetId)).document.location };
   } finally {
     client.close();
   }
@@ -55,7 +61,7 @@ export async function runUpload(
   datasetId: string,
   options: CredentialOptions & { in: string },
 ): Promise<Transferred> {
-  const location = await locationOf(ctx, contractId, datasetId);
+  const { location, keyFile } = await locate(ctx, contractId, datasetId);
   const storage = openLocation(location, options);
   const folder = await isFolder(options.in, "input");
   const files = folder
@@ -67,7 +73,6 @@ export async function runUpload(
     : [{ name: basename(options.in), path: options.in, bytes: (await stat(options.in)).size }];
   // Every file must be this dataset's ciphertext before anything is uploaded: plaintext or
   // another dataset's files must never land in its storage. The owner checks the header's tag.
-  const keyFile = ctx.store.readDatasetKey(ctx.profile(), contractId, datasetId);
   const key =
     keyFile === undefined
       ? undefined
@@ -114,7 +119,7 @@ export async function runDownload(
   datasetId: string,
   options: CredentialOptions & { out: string },
 ): Promise<Transferred> {
-  const location = await locationOf(ctx, contractId, datasetId);
+  const { location } = await locate(ctx, contractId, datasetId);
   const storage = openLocation(location, options);
   let progress: Progress | undefined;
   let bytes = 0;
